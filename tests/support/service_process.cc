@@ -1,0 +1,118 @@
+#include "tests/support/service_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace aftershock::testing {
+namespace {
+
+std::string makeTempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "aftershock-it-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+}  // namespace
+
+std::string binaryDir() {
+  if (const char* dir = std::getenv("AFTERSHOCK_BIN_DIR")) return dir;
+  return AFTERSHOCK_DEFAULT_BIN_DIR;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args)
+    : work_dir_(makeTempDir()) {
+  const std::string path = binaryDir() + "/" + binary;
+  const std::string port_file = work_dir_ + "/port";
+  const std::string log_file = work_dir_ + "/stderr.log";
+  args.insert(args.begin(), {path, "--bind=127.0.0.1", "--port=0", "--port-file=" + port_file});
+
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log_fd >= 0) {
+      dup2(log_fd, STDERR_FILENO);
+      dup2(log_fd, STDOUT_FILENO);
+    }
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+
+  const bool up = eventually(
+      [&] {
+        std::ifstream in(port_file);
+        int port = 0;
+        if (in >> port && port > 0) {
+          port_ = port;
+          return true;
+        }
+        return waitForExit(std::chrono::milliseconds(0)).has_value();
+      },
+      std::chrono::seconds(10));
+  if (!up || port_ == 0) {
+    const std::string output = logs();
+    terminate();
+    throw std::runtime_error(binary + " did not start; its output:\n" + output);
+  }
+}
+
+ServiceProcess::~ServiceProcess() {
+  terminate();
+  std::error_code ec;
+  std::filesystem::remove_all(work_dir_, ec);
+}
+
+std::optional<int> ServiceProcess::waitForExit(std::chrono::milliseconds timeout) {
+  if (exit_status_ || pid_ <= 0) return exit_status_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_status_ = status;
+      return exit_status_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
+}
+
+std::optional<int> ServiceProcess::terminate(std::chrono::milliseconds timeout) {
+  if (exit_status_ || pid_ <= 0) return exit_status_;
+  kill(pid_, SIGTERM);
+  if (auto status = waitForExit(timeout)) return status;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_status_ = status;
+  return std::nullopt;
+}
+
+std::string ServiceProcess::logs() const {
+  std::ifstream in(work_dir_ + "/stderr.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace aftershock::testing
