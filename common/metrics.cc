@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cmath>
-#include <sstream>
 
 namespace aftershock::common {
 namespace {
@@ -44,13 +44,10 @@ std::string renderLabels(const Labels& labels, std::string_view extra_name = {},
 std::string formatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) {
-    return std::to_string(static_cast<long long>(value));
-  }
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  // Shortest text that reads back as the same double: 0.1, not 0.10000000000000001.
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, end);
 }
 
 std::string_view typeName(int type) {
