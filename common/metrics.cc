@@ -126,6 +126,20 @@ void MetricsRegistry::gaugeFunction(std::string_view name, std::string_view help
 }
 
 std::string MetricsRegistry::render() const {
+  // Scrape-time readers run without the lock: a reader may itself touch the registry
+  // (directly or through a callback), which would otherwise deadlock.
+  std::vector<std::pair<const Series*, std::function<double()>>> readers;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, family] : families_) {
+      for (const auto& [label_text, series] : family.series) {
+        if (series.read) readers.emplace_back(&series, series.read);
+      }
+    }
+  }
+  std::map<const Series*, double> read_values;
+  for (const auto& [series, read] : readers) read_values[series] = read();
+
   std::lock_guard lock(mutex_);
   std::string out;
   for (const auto& [name, family] : families_) {
@@ -140,7 +154,9 @@ std::string MetricsRegistry::render() const {
         double value = 0.0;
         if (series.counter) value = series.counter->value();
         if (series.gauge) value = series.gauge->value();
-        if (series.read) value = series.read();
+        if (const auto it = read_values.find(&series); it != read_values.end()) {
+          value = it->second;
+        }
         out.append(name).append(label_text).append(" ").append(formatValue(value)).push_back('\n');
         continue;
       }

@@ -71,7 +71,8 @@ class MetricsRegistry {
   Gauge& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
   Histogram& histogram(std::string_view name, std::string_view help,
                        const std::vector<double>& upper_bounds, const Labels& labels = {});
-  // A gauge whose value `read` computes at each scrape.
+  // A gauge whose value `read` computes at each scrape. `read` runs without the registry's
+  // lock, so it may use the registry.
   void gaugeFunction(std::string_view name, std::string_view help, std::function<double()> read,
                      const Labels& labels = {});
 

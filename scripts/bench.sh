@@ -2,6 +2,7 @@
 # make bench: every figure side by side in one run on this machine.
 #  1. backend /data throughput and latency vs minimal reference servers (wrk, 1 and 64 conns)
 #  2. client /fetch-data: fail-fast latency with the circuit open; resilience-path overhead
+#     (end to end with wrk, and in-process with bench/resilience_overhead.cc)
 #  3. success rates under random 503s, resilient vs baseline, against 1-p^3 and 1-p
 set -euo pipefail
 BUILD_DIR=${1:-build}
@@ -62,6 +63,8 @@ post "$CLIENT_URL/config/resilience" '{"circuit_breaker":{"forced_state":"none"}
 echo "resilience-path overhead at p50 (patterns on - patterns off): $((r_p50 - b_p50)) us   (goal < 100 us)"
 echo "whole client hop at p50 (patterns on - backend direct):      $((r_p50 - d_p50)) us"
 echo "goal: circuit-open p99 < 1000 us"
+echo
+"$BIN/resilience-overhead" "${BENCH_OVERHEAD_CALLS:-20000}"
 echo
 
 echo "== 3. share of calls served fresh under random 503s (client load generator, default settings)"

@@ -51,5 +51,16 @@ TEST(MetricsRegistryTest, GaugeFunctionIsReadAtRenderTime) {
   EXPECT_NE(registry.render().find("computed 42\n"), std::string::npos);
 }
 
+TEST(MetricsRegistryTest, GaugeFunctionMayUseTheRegistryWhileBeingRead) {
+  MetricsRegistry registry;
+  registry.gaugeFunction("reads", "h", [&registry] {
+    Counter& scrapes = registry.counter("scrapes_total", "h");
+    scrapes.inc();
+    return scrapes.value();
+  });
+  registry.render();
+  EXPECT_NE(registry.render().find("reads 2\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aftershock::common
