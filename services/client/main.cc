@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
       },
       clock, options.load_max_in_flight);
 
-  // Scrape-time readers run under the registry's lock: they must not record metrics, so the
-  // breaker is peeked at, never moved (a move would fire the transition counter).
+  // A scrape only looks: the breaker is peeked at, never moved, so reading a metric can
+  // never cause a state transition.
   metrics.bindBreakerState([&caller] { return caller.breaker().peekState(); });
   metrics.bindRetryBudgetTokens([&caller] { return caller.retryBudget().tokens(); });
   metrics.bindBulkhead([&pool] { return static_cast<double>(pool.busy()); },
@@ -87,8 +87,8 @@ int main(int argc, char** argv) {
   return common::serveUntilTerminated(*server, options.service, log, [&] {
     routes.markDraining();
     load.stop();
-    // Finishes the calls already accepted, so every pending /fetch-data gets its answer
-    // before the server stops; later ones are refused at once (bulkhead_full).
+    // Runs once the server has drained (its in-flight /fetch-data calls needed the pool);
+    // finishes whatever the load generator still has in flight.
     pool.shutdown();
   });
 }
