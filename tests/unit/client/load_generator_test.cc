@@ -85,16 +85,23 @@ TEST(LoadGeneratorTest, PacesCallsEvenlyOverTheDuration) {
   }
 }
 
+// Holds every call the generator issues until the test answers it.
+struct PendingCalls {
+  std::mutex mutex;
+  std::vector<std::function<void(FetchResult)>> calls;
+
+  LoadGenerator::AsyncCall issuer() {
+    return [this](std::function<void(FetchResult)> done) {
+      std::lock_guard lock(mutex);
+      calls.push_back(std::move(done));
+    };
+  }
+};
+
 TEST(LoadGeneratorTest, RejectsDueCallsBeyondMaxInFlight) {
   testing::FakeClock clock;
-  std::mutex mutex;
-  std::vector<std::function<void(FetchResult)>> pending;
-  LoadGenerator load(
-      [&](std::function<void(FetchResult)> done) {
-        std::lock_guard lock(mutex);
-        pending.push_back(std::move(done));
-      },
-      clock, 3);
+  PendingCalls pending;
+  LoadGenerator load(pending.issuer(), clock, 3);
   ASSERT_TRUE(load.start({10, 2}).ok());
   load.waitUntilPaced();
   LoadStats stats = load.stats();
@@ -104,7 +111,7 @@ TEST(LoadGeneratorTest, RejectsDueCallsBeyondMaxInFlight) {
   EXPECT_EQ(stats.rejected, 17);
   EXPECT_EQ(stats.reasons.at("max_in_flight"), 17);
 
-  for (auto& done : pending) done(servedFrom(Source::kBackend));
+  for (auto& done : pending.calls) done(servedFrom(Source::kBackend));
   load.waitForIdle();
   stats = load.stats();
   EXPECT_FALSE(stats.running);
@@ -113,14 +120,8 @@ TEST(LoadGeneratorTest, RejectsDueCallsBeyondMaxInFlight) {
 
 TEST(LoadGeneratorTest, RefusesASecondRunWhileOneIsGoingThenResetsStatsOnTheNext) {
   testing::FakeClock clock;
-  std::mutex mutex;
-  std::vector<std::function<void(FetchResult)>> pending;
-  LoadGenerator load(
-      [&](std::function<void(FetchResult)> done) {
-        std::lock_guard lock(mutex);
-        pending.push_back(std::move(done));
-      },
-      clock, 100);
+  PendingCalls pending;
+  LoadGenerator load(pending.issuer(), clock, 100);
   ASSERT_TRUE(load.start({5, 1}).ok());
   load.waitUntilPaced();
   const common::Status second = load.start({5, 1});
@@ -128,9 +129,9 @@ TEST(LoadGeneratorTest, RefusesASecondRunWhileOneIsGoingThenResetsStatsOnTheNext
   EXPECT_EQ(second.error().code, common::ErrorCode::kConflict);
 
   {
-    std::lock_guard lock(mutex);
-    for (auto& done : pending) done(servedFrom(Source::kBackend));
-    pending.clear();
+    std::lock_guard lock(pending.mutex);
+    for (auto& done : pending.calls) done(servedFrom(Source::kBackend));
+    pending.calls.clear();
   }
   load.waitForIdle();
   EXPECT_EQ(load.stats().backend, 5);
@@ -140,8 +141,8 @@ TEST(LoadGeneratorTest, RefusesASecondRunWhileOneIsGoingThenResetsStatsOnTheNext
   const LoadStats fresh = load.stats();
   EXPECT_EQ(fresh.requests, 3);
   EXPECT_EQ(fresh.backend, 0);
-  std::lock_guard lock(mutex);
-  for (auto& done : pending) done(servedFrom(Source::kBackend));
+  std::lock_guard lock(pending.mutex);
+  for (auto& done : pending.calls) done(servedFrom(Source::kBackend));
 }
 
 TEST(LoadGeneratorTest, CountsBulkheadRefusalsAsRejected) {
