@@ -4,7 +4,8 @@ BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit integration bench demo asan format clean
+.PHONY: all deps configure build test unit integration bench demo asan format clean \
+  cluster-up cluster-down
 
 all: build
 
@@ -38,6 +39,23 @@ demo: build
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	@$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS=-DAFTERSHOCK_SANITIZE=address,undefined
+
+# A real local control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) on
+# loopback. The state folder is recorded in .cluster/ so cluster-down stops exactly that one.
+CLUSTER_RECORD := .cluster/state-dir
+cluster-up: deps
+	@mkdir -p .cluster
+	@if [ -f $(CLUSTER_RECORD) ] && [ -d "$$(cat $(CLUSTER_RECORD))/pids" ]; then \
+	  echo "cluster-up: already up (make cluster-down stops it)" >&2; \
+	  echo "export KUBECONFIG=$$(cat $(CLUSTER_RECORD))/kubeconfig"; \
+	else \
+	  state=$$(mktemp -d $${TMPDIR:-/tmp}/aftershock-cluster.XXXXXX) && echo "$$state" > $(CLUSTER_RECORD) && \
+	  scripts/cluster/up.sh "$$state" || { rm -f $(CLUSTER_RECORD); exit 1; }; \
+	fi
+
+cluster-down:
+	@if [ -f $(CLUSTER_RECORD) ]; then scripts/cluster/down.sh "$$(cat $(CLUSTER_RECORD))"; rm -f $(CLUSTER_RECORD); \
+	else echo "cluster-down: no cluster recorded in $(CLUSTER_RECORD)" >&2; fi
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

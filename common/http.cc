@@ -80,12 +80,15 @@ HttpResponse HttpResponse::error(int status, std::string_view message, std::stri
   return json(status, body);
 }
 
-Result<ParsedUrl> parseHttpUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return makeError(ErrorCode::kInvalid, "url '" + std::string(url) + "' must start with http://");
+Result<ParsedUrl> parseUrl(std::string_view url) {
+  constexpr std::string_view kHttp = "http://";
+  constexpr std::string_view kHttps = "https://";
+  const bool secure = url.substr(0, kHttps.size()) == kHttps;
+  if (!secure && url.substr(0, kHttp.size()) != kHttp) {
+    return makeError(ErrorCode::kInvalid,
+                     "url '" + std::string(url) + "' must start with http:// or https://");
   }
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(secure ? kHttps.size() : kHttp.size());
   const auto slash = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, slash);
   std::string target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -94,10 +97,11 @@ Result<ParsedUrl> parseHttpUrl(std::string_view url) {
     return makeError(ErrorCode::kInvalid, "url '" + std::string(url) + "' has no host");
   }
   ParsedUrl parsed;
+  parsed.secure = secure;
   const auto colon = authority.rfind(':');
   if (colon == std::string_view::npos || authority.back() == ']') {
     parsed.host = std::string(authority);
-    parsed.port = "80";
+    parsed.port = secure ? "443" : "80";
   } else {
     parsed.host = std::string(authority.substr(0, colon));
     parsed.port = std::string(authority.substr(colon + 1));
@@ -114,6 +118,14 @@ Result<ParsedUrl> parseHttpUrl(std::string_view url) {
     parsed.host = parsed.host.substr(1, parsed.host.size() - 2);
   }
   parsed.target = std::move(target);
+  return parsed;
+}
+
+Result<ParsedUrl> parseHttpUrl(std::string_view url) {
+  auto parsed = parseUrl(url);
+  if (parsed.ok() && parsed->secure) {
+    return makeError(ErrorCode::kInvalid, "url '" + std::string(url) + "' must start with http://");
+  }
   return parsed;
 }
 

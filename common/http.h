@@ -114,10 +114,14 @@ class HttpClient {
 };
 
 struct ParsedUrl {
+  bool secure = false;  // https
   std::string host;
   std::string port;
   std::string target;  // path and query, at least "/"
 };
+// http:// or https://host[:port][/path][?query]; IPv6 hosts in brackets.
+Result<ParsedUrl> parseUrl(std::string_view url);
+// The same, http:// only (what HttpClient speaks).
 Result<ParsedUrl> parseHttpUrl(std::string_view url);
 
 }  // namespace aftershock::common

@@ -10,6 +10,10 @@ std::string_view errorCodeName(ErrorCode code) {
       return "NotFound";
     case ErrorCode::kConflict:
       return "Conflict";
+    case ErrorCode::kAlreadyExists:
+      return "AlreadyExists";
+    case ErrorCode::kUnauthorized:
+      return "Unauthorized";
     case ErrorCode::kForbidden:
       return "Forbidden";
     case ErrorCode::kGone:

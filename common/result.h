@@ -17,6 +17,8 @@ enum class ErrorCode {
   kInvalid,          // the input is wrong; retrying the same input will not help
   kNotFound,         // the thing asked for does not exist
   kConflict,         // a concurrent change won; re-read and try again
+  kAlreadyExists,    // a create found the name taken
+  kUnauthorized,     // the caller's credentials were not accepted
   kForbidden,        // not allowed for this caller
   kGone,             // a resource version or stream that no longer exists
   kTooManyRequests,  // the peer asked us to slow down

@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev
   libcpprest-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev
-  wrk curl jq clang-format bsdextrautils python3
+  wrk curl jq clang-format bsdextrautils python3 openssl
 )
 
 missing=()

@@ -37,13 +37,10 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args)
+ChildProcess::ChildProcess(const std::string& path, std::vector<std::string> args)
     : work_dir_(makeTempDir()) {
-  const std::string path = binaryDir() + "/" + binary;
-  const std::string port_file = work_dir_ + "/port";
-  const std::string log_file = work_dir_ + "/stderr.log";
-  args.insert(args.begin(), {path, "--bind=127.0.0.1", "--port=0", "--port-file=" + port_file});
-
+  const std::string log_file = work_dir_ + "/output.log";
+  args.insert(args.begin(), path);
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -58,32 +55,15 @@ ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args
     execv(path.c_str(), argv.data());
     _exit(127);
   }
-
-  const bool up = eventually(
-      [&] {
-        std::ifstream in(port_file);
-        int port = 0;
-        if (in >> port && port > 0) {
-          port_ = port;
-          return true;
-        }
-        return waitForExit(std::chrono::milliseconds(0)).has_value();
-      },
-      std::chrono::seconds(10));
-  if (!up || port_ == 0) {
-    const std::string output = logs();
-    terminate();
-    throw std::runtime_error(binary + " did not start; its output:\n" + output);
-  }
 }
 
-ServiceProcess::~ServiceProcess() {
+ChildProcess::~ChildProcess() {
   terminate();
   std::error_code ec;
   std::filesystem::remove_all(work_dir_, ec);
 }
 
-std::optional<int> ServiceProcess::waitForExit(std::chrono::milliseconds timeout) {
+std::optional<int> ChildProcess::waitForExit(std::chrono::milliseconds timeout) {
   if (exit_status_ || pid_ <= 0) return exit_status_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   do {
@@ -97,22 +77,61 @@ std::optional<int> ServiceProcess::waitForExit(std::chrono::milliseconds timeout
   return std::nullopt;
 }
 
-std::optional<int> ServiceProcess::terminate(std::chrono::milliseconds timeout) {
+std::optional<int> ChildProcess::terminate(std::chrono::milliseconds timeout) {
   if (exit_status_ || pid_ <= 0) return exit_status_;
-  kill(pid_, SIGTERM);
+  ::kill(pid_, SIGTERM);
   if (auto status = waitForExit(timeout)) return status;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  exit_status_ = status;
+  kill();
   return std::nullopt;
 }
 
-std::string ServiceProcess::logs() const {
-  std::ifstream in(work_dir_ + "/stderr.log");
+void ChildProcess::kill() {
+  if (exit_status_ || pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exit_status_ = status;
+}
+
+std::string ChildProcess::logs() const {
+  std::ifstream in(work_dir_ + "/output.log");
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::vector<std::string> ServiceProcess::withPortFlags(std::vector<std::string> args,
+                                                       const std::string& port_file) {
+  args.insert(args.begin(), {"--bind=127.0.0.1", "--port=0", "--port-file=" + port_file});
+  return args;
+}
+
+ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args)
+    : port_dir_(makeTempDir()),
+      process_(binaryDir() + "/" + binary, withPortFlags(std::move(args), port_dir_ + "/port")) {
+  const bool up = eventually(
+      [&] {
+        std::ifstream in(port_dir_ + "/port");
+        int port = 0;
+        if (in >> port && port > 0) {
+          port_ = port;
+          return true;
+        }
+        return process_.waitForExit(std::chrono::milliseconds(0)).has_value();
+      },
+      std::chrono::seconds(10));
+  if (!up || port_ == 0) {
+    const std::string output = logs();
+    process_.terminate();
+    std::error_code ec;
+    std::filesystem::remove_all(port_dir_, ec);
+    throw std::runtime_error(binary + " did not start; its output:\n" + output);
+  }
+}
+
+ServiceProcess::~ServiceProcess() {
+  std::error_code ec;
+  std::filesystem::remove_all(port_dir_, ec);
 }
 
 }  // namespace aftershock::testing

@@ -1,0 +1,92 @@
+#include "operator/kube/api_error.h"
+
+#include <string>
+
+namespace aftershock::op {
+namespace {
+
+using common::ErrorCode;
+
+// The Status reason decides first (two 409s differ by reason); the HTTP code is the fallback.
+ErrorCode codeFor(int status_code, std::string_view reason) {
+  if (reason == "NotFound") return ErrorCode::kNotFound;
+  if (reason == "AlreadyExists") return ErrorCode::kAlreadyExists;
+  if (reason == "Conflict") return ErrorCode::kConflict;
+  if (reason == "Forbidden") return ErrorCode::kForbidden;
+  if (reason == "Unauthorized") return ErrorCode::kUnauthorized;
+  if (reason == "Invalid" || reason == "BadRequest" || reason == "MethodNotAllowed" ||
+      reason == "UnsupportedMediaType" || reason == "NotAcceptable" ||
+      reason == "RequestEntityTooLarge") {
+    return ErrorCode::kInvalid;
+  }
+  if (reason == "Gone" || reason == "Expired") return ErrorCode::kGone;
+  if (reason == "TooManyRequests") return ErrorCode::kTooManyRequests;
+  if (reason == "Timeout" || reason == "ServerTimeout") return ErrorCode::kTimeout;
+  switch (status_code) {
+    case 400:
+    case 405:
+    case 406:
+    case 413:
+    case 415:
+    case 422:
+      return ErrorCode::kInvalid;
+    case 401:
+      return ErrorCode::kUnauthorized;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 410:
+      return ErrorCode::kGone;
+    case 429:
+      return ErrorCode::kTooManyRequests;
+    case 504:
+      return ErrorCode::kTimeout;
+    default:
+      return status_code >= 500 ? ErrorCode::kTransient : ErrorCode::kInternal;
+  }
+}
+
+std::string stringField(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+common::Error decodeStatusObject(const nlohmann::json& status, std::string_view what) {
+  const int status_code = status.value("code", 0);
+  const std::string reason = stringField(status, "reason");
+  std::string message = stringField(status, "message");
+  std::string field;
+  if (auto details = status.find("details"); details != status.end() && details->is_object()) {
+    if (auto causes = details->find("causes"); causes != details->end() && causes->is_array()) {
+      for (const auto& cause : *causes) {
+        if (!cause.is_object()) continue;
+        if (field.empty()) field = stringField(cause, "field");
+      }
+    }
+  }
+  if (message.empty()) message = reason.empty() ? "HTTP " + std::to_string(status_code) : reason;
+  common::Error error{codeFor(status_code, reason), std::string(what) + ": " + message, field};
+  return error;
+}
+
+common::Error decodeApiError(int status_code, std::string_view body, std::string_view what) {
+  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_object() && parsed.value("kind", "") == "Status") {
+    if (!parsed.contains("code")) parsed["code"] = status_code;
+    return decodeStatusObject(parsed, what);
+  }
+  // Not a Status (a proxy in between, or a plain-text answer): keep a bounded excerpt.
+  constexpr std::size_t kExcerpt = 200;
+  std::string excerpt(body.substr(0, kExcerpt));
+  while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == ' ')) excerpt.pop_back();
+  std::string message = std::string(what) + ": HTTP " + std::to_string(status_code);
+  if (!excerpt.empty()) message += ": " + excerpt;
+  return common::Error{codeFor(status_code, ""), message, {}};
+}
+
+}  // namespace aftershock::op
