@@ -57,7 +57,10 @@ std::string stringField(const nlohmann::json& object, const char* key) {
 }  // namespace
 
 common::Error decodeStatusObject(const nlohmann::json& status, std::string_view what) {
-  const int status_code = status.value("code", 0);
+  // A Status from a misbehaving peer may carry anything; a wrong type is ignored, not thrown.
+  auto code_field = status.find("code");
+  const int status_code =
+      code_field != status.end() && code_field->is_number_integer() ? code_field->get<int>() : 0;
   const std::string reason = stringField(status, "reason");
   std::string message = stringField(status, "message");
   std::string field;
@@ -76,8 +79,8 @@ common::Error decodeStatusObject(const nlohmann::json& status, std::string_view 
 
 common::Error decodeApiError(int status_code, std::string_view body, std::string_view what) {
   auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_object() && parsed.value("kind", "") == "Status") {
-    if (!parsed.contains("code")) parsed["code"] = status_code;
+  if (parsed.is_object() && stringField(parsed, "kind") == "Status") {
+    parsed["code"] = status_code;  // the HTTP status is what actually happened
     return decodeStatusObject(parsed, what);
   }
   // Not a Status (a proxy in between, or a plain-text answer): keep a bounded excerpt.

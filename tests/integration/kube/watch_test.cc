@@ -2,6 +2,7 @@
 // a dropped connection without losing events, and relisting after a 410 (etcd compaction).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -193,6 +194,38 @@ TEST_F(WatchTest, InformerLosesNoEventAcrossAForcedDisconnect) {
   EXPECT_FALSE(informer.get(namespace_ + "/before").has_value());
   EXPECT_TRUE(informer.get(namespace_ + "/during-4").has_value());
   informer.stop();
+}
+
+// Both informers share one client (and its connection pool); a handler stuck on one resource
+// must not hold up the other resource's events.
+TEST_F(WatchTest, AStalledWatchDoesNotDelayAnother) {
+  const Resource secrets{"", "v1", "secrets", true};
+  std::mutex gate;
+  std::unique_lock closed(gate);
+  std::atomic<bool> stalled{false};
+  InformerHandlers stuck;
+  stuck.on_add = [&](const json& object) {
+    if (object["metadata"]["name"] != "slow") return;
+    stalled = true;
+    std::lock_guard wait_here(gate);  // until the test opens the gate
+  };
+  Informer slow(*client_, informerOptions(resources::configMaps()), stuck, random_);
+  Recorder recorder;
+  Informer fast(*client_, informerOptions(secrets), recorder.handlers(), random_);
+  slow.start();
+  fast.start();
+  ASSERT_TRUE(slow.waitForSync(std::chrono::seconds(10)));
+  ASSERT_TRUE(fast.waitForSync(std::chrono::seconds(10)));
+
+  ASSERT_TRUE(client_->create(resources::configMaps(), namespace_, configMap("slow")).ok());
+  ASSERT_TRUE(eventually([&] { return stalled.load(); }));
+  const json secret = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "fast"}}}};
+  ASSERT_TRUE(client_->create(secrets, namespace_, secret).ok());
+  EXPECT_TRUE(eventually([&] { return recorder.saw("add:fast"); }));
+
+  closed.unlock();
+  fast.stop();
+  slow.stop();
 }
 
 // The local cluster serves podtemplates without the API server's watch cache, so a watch from
