@@ -4,11 +4,17 @@
 #  2. client /fetch-data: fail-fast latency with the circuit open; resilience-path overhead
 #     (end to end with wrk, and in-process with bench/resilience_overhead.cc)
 #  3. success rates under random 503s, resilient vs baseline, against 1-p^3 and 1-p
+#  4. Kubernetes client on a local control plane: create → watch event latency, ours vs kubectl
+#  5. resident memory of an informer cache of 10,000 objects
+# `scripts/bench.sh BUILD_DIR [services] [kube]` runs only the named groups (default: both).
 set -euo pipefail
 BUILD_DIR=${1:-build}
+shift || true
+GROUPS_WANTED=${*:-services kube}
 BIN="$BUILD_DIR/bin"
 source "$(dirname "$0")/lib/services.sh"
 DURATION=${BENCH_SECONDS:-5}
+wants() { [[ " $GROUPS_WANTED " == *" $1 "* ]]; }
 
 # wrk_run URL CONNECTIONS -> "requests_per_second p50_us p99_us"
 wrk_run() {
@@ -25,6 +31,7 @@ wrk_run() {
     END { printf "%d %.0f %.0f\n", rps, p50, p99 }'
 }
 
+if wants services; then
 echo "== 1. HTTP server: backend-service /data vs minimal reference servers (wrk -t1, ${DURATION}s)"
 start_service backend backend-service
 start_plain refbeast "$BIN/reference-beast-server"
@@ -94,3 +101,19 @@ for p in 0.3 0.5; do
 done
 post "$BACKEND_URL/config/reset" '{}'
 echo "(FRESH: answered by the backend, first try or after retries; ANSWERED: fresh or stale fallback)"
+echo
+fi
+
+if wants kube; then
+  echo "== 4. Kubernetes watch: create → event, ${BENCH_WATCH_OBJECTS:-1000} ConfigMaps created one at a time, both watchers at once"
+  cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/aftershock-bench-cluster.XXXXXX")
+  trap 'scripts/cluster/down.sh "$cluster_dir" >/dev/null 2>&1 || true; stop_started' EXIT
+  started=$(date +%s.%N)
+  scripts/cluster/up.sh "$cluster_dir" >"$RUN_DIR/cluster-up.log" 2>&1 ||
+    { cat "$RUN_DIR/cluster-up.log"; exit 1; }
+  awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "(cluster-up with cached binaries: %.1f s)\n", e - s }'
+  "$BIN/kube-watch-bench" latency "$cluster_dir/kubeconfig" "${BENCH_WATCH_OBJECTS:-1000}"
+  echo
+  echo "== 5. Informer cache: resident memory of a fresh process holding ${BENCH_CACHE_OBJECTS:-10000} small ConfigMaps"
+  "$BIN/kube-watch-bench" cache "$cluster_dir/kubeconfig" "${BENCH_CACHE_OBJECTS:-10000}"
+fi

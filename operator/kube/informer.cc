@@ -25,6 +25,11 @@ std::string objectKey(const json& object) {
   return namespace_name.empty() ? name : namespace_name + "/" + name;
 }
 
+void stripManagedFields(json& object) {
+  auto metadata = object.find("metadata");
+  if (metadata != object.end() && metadata->is_object()) metadata->erase("managedFields");
+}
+
 Informer::Informer(KubeClient& client, InformerOptions options, InformerHandlers handlers,
                    common::Random& random)
     : client_(client),
@@ -128,6 +133,7 @@ common::Status Informer::listAndReplace() {
     auto page = client_.list(options_.resource, options_.namespace_name, list_options);
     if (!page.ok()) return page.error();
     for (auto& object : page->items) {
+      if (options_.transform) options_.transform(object);
       std::string key = objectKey(object);
       fresh.emplace(std::move(key), std::move(object));
     }
@@ -137,15 +143,16 @@ common::Status Informer::listAndReplace() {
   relists_.fetch_add(1);
 
   // Swap the cache first, then tell the handlers the difference, so a handler that reads the
-  // cache sees the state it is told about.
+  // cache sees the state it is told about. Only this thread writes the cache, so reading it
+  // here without the lock is safe, and the new state is never copied.
   std::map<std::string, json> previous;
   {
     std::unique_lock lock(cache_mutex_);
     previous = std::move(cache_);
-    cache_ = fresh;
+    cache_ = std::move(fresh);
     resource_version_ = version;
   }
-  for (const auto& [key, object] : fresh) {
+  for (const auto& [key, object] : cache_) {
     auto old = previous.find(key);
     if (old == previous.end()) {
       if (handlers_.on_add) handlers_.on_add(object);
@@ -155,7 +162,7 @@ common::Status Informer::listAndReplace() {
     }
   }
   for (const auto& [key, object] : previous) {
-    if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(object);
+    if (!cache_.contains(key) && handlers_.on_delete) handlers_.on_delete(object);
   }
   {
     std::lock_guard lock(wait_mutex_);
@@ -185,25 +192,33 @@ void Informer::apply(const WatchEvent& event) {
     if (!version.empty()) resource_version_ = version;
     return;
   }
-  const std::string key = objectKey(event.object);
+  json object = event.object;
+  if (options_.transform) options_.transform(object);
+  const std::string key = objectKey(object);
+  // The old state moves out of the cache: no copy. Only this thread writes the cache, so the
+  // handlers below may read the new entry by reference without the lock.
   std::optional<json> old;
+  const json* current = nullptr;
   {
     std::unique_lock lock(cache_mutex_);
     if (!version.empty()) resource_version_ = version;
     auto it = cache_.find(key);
-    if (it != cache_.end()) old = it->second;
+    if (it != cache_.end()) old = std::move(it->second);
     if (event.type == WatchEventType::kDeleted) {
-      cache_.erase(key);
+      if (it != cache_.end()) cache_.erase(it);
+    } else if (it != cache_.end()) {
+      it->second = std::move(object);
+      current = &it->second;
     } else {
-      cache_[key] = event.object;
+      current = &cache_.emplace(key, std::move(object)).first->second;
     }
   }
   if (event.type == WatchEventType::kDeleted) {
-    if (handlers_.on_delete) handlers_.on_delete(event.object);
+    if (handlers_.on_delete) handlers_.on_delete(object);  // not moved on this path
   } else if (old) {
-    if (handlers_.on_update) handlers_.on_update(*old, event.object);
+    if (handlers_.on_update) handlers_.on_update(*old, *current);
   } else if (handlers_.on_add) {
-    handlers_.on_add(event.object);
+    handlers_.on_add(*current);
   }
 }
 

@@ -46,7 +46,14 @@ struct InformerOptions {
   std::int64_t page_size = 500;
   int watch_timeout_seconds = 300;
   BackoffPolicy reconnect{std::chrono::milliseconds(100), std::chrono::seconds(30)};
+  // Applied to every object before it is cached and handed to the handlers (client-go's
+  // TransformFunc): drop what the cache does not need to keep its memory small.
+  std::function<void(json& object)> transform;
 };
+
+// A transform that drops metadata.managedFields, which is often most of a small object and
+// is never read by a controller.
+void stripManagedFields(json& object);
 
 // "namespace/name", or "name" for cluster-scoped objects: the cache and work-queue key.
 std::string objectKey(const json& object);

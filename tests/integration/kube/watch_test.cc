@@ -196,6 +196,33 @@ TEST_F(WatchTest, InformerLosesNoEventAcrossAForcedDisconnect) {
   informer.stop();
 }
 
+TEST_F(WatchTest, TransformShapesWhatIsCachedFromListAndWatch) {
+  ASSERT_TRUE(
+      client_->create(resources::configMaps(), namespace_, configMap("listed", {{"k", "v"}})).ok());
+  InformerOptions options = informerOptions(resources::configMaps());
+  options.transform = stripManagedFields;
+  Recorder recorder;
+  Informer informer(*client_, options, recorder.handlers(), random_);
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      client_->create(resources::configMaps(), namespace_, configMap("watched", {{"k", "v"}}))
+          .ok());
+  ASSERT_TRUE(eventually([&] { return recorder.saw("add:watched"); }));
+
+  auto on_server = client_->get(resources::configMaps(), namespace_, "watched");
+  ASSERT_TRUE(on_server.ok());
+  // The server tracks the fields it was given (data), so there is something to strip.
+  ASSERT_TRUE((*on_server)["metadata"].contains("managedFields"));
+  for (const std::string name : {"listed", "watched"}) {
+    auto cached = informer.get(namespace_ + "/" + name);
+    ASSERT_TRUE(cached.has_value()) << name;
+    EXPECT_FALSE((*cached)["metadata"].contains("managedFields")) << name;
+    EXPECT_EQ((*cached)["metadata"]["name"], name);
+  }
+  informer.stop();
+}
+
 // Both informers share one client (and its connection pool); a handler stuck on one resource
 // must not hold up the other resource's events.
 TEST_F(WatchTest, AStalledWatchDoesNotDelayAnother) {
