@@ -89,9 +89,12 @@ class Arrivals {
     std::lock_guard lock(mutex_);
     return seen_.contains(name);
   }
-  std::size_t count() const {
+  bool hasAll(const std::map<std::string, Clock::time_point>& sent) const {
     std::lock_guard lock(mutex_);
-    return seen_.size();
+    for (const auto& [name, start] : sent) {
+      if (!seen_.contains(name)) return false;
+    }
+    return true;
   }
   std::vector<double> latencies(const std::map<std::string, Clock::time_point>& sent) const {
     std::lock_guard lock(mutex_);
@@ -201,8 +204,7 @@ int latency(const std::string& kubeconfig, int count) {
     if (!created.ok()) fail(created.error().message);
   }
   const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while ((ours.count() < sent.size() + 1 || kubectls.count() < sent.size() + 1) &&
-         Clock::now() < deadline) {
+  while (!(ours.hasAll(sent) && kubectls.hasAll(sent)) && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   informer.stop();
