@@ -26,6 +26,10 @@ Result<std::optional<bool>> optionalBool(const nlohmann::json& object, std::stri
 Result<std::optional<std::string>> optionalString(const nlohmann::json& object,
                                                   std::string_view field);
 
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD,
+// so text from a peer (an error page cut at any byte) can go into JSON without throwing.
+std::string toValidUtf8(std::string_view text);
+
 // An error when `object` has a member not in `known` (catches typos like "failure_rat").
 Status rejectUnknownFields(const nlohmann::json& object,
                            std::initializer_list<std::string_view> known);

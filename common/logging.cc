@@ -22,12 +22,18 @@ void applyPattern(spdlog::logger& logger) {
       std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
 }
 
+// Log fields may carry text from peers (an error page, a server message) that is not valid
+// UTF-8; a log line must never throw because of it, so bad bytes become U+FFFD.
+std::string safeDump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string textValue(const nlohmann::json& value) {
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
     if (!text.empty() && text.find_first_of(" \"=\n") == std::string::npos) return text;
   }
-  return value.dump();
+  return safeDump(value);
 }
 
 }  // namespace
@@ -87,10 +93,10 @@ void Logger::log(spdlog::level::level_enum level, std::string_view event,
   if (!logger_->should_log(level)) return;
   std::string line;
   if (g_format.load() == LogFormat::kJson) {
-    line = "\"msg\":" + nlohmann::json(event).dump();
+    line = "\"msg\":" + safeDump(nlohmann::json(event));
     if (fields.is_object()) {
       for (const auto& [key, value] : fields.items()) {
-        line += "," + nlohmann::json(key).dump() + ":" + value.dump();
+        line += "," + safeDump(nlohmann::json(key)) + ":" + safeDump(value);
       }
     }
   } else {

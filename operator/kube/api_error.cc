@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "common/json_fields.h"
+#include "operator/kube/object_fields.h"
+
 namespace aftershock::op {
 namespace {
 
@@ -49,11 +52,6 @@ ErrorCode codeFor(int status_code, std::string_view reason) {
   }
 }
 
-std::string stringField(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 common::Error decodeStatusObject(const nlohmann::json& status, std::string_view what) {
@@ -61,14 +59,14 @@ common::Error decodeStatusObject(const nlohmann::json& status, std::string_view 
   auto code_field = status.find("code");
   const int status_code =
       code_field != status.end() && code_field->is_number_integer() ? code_field->get<int>() : 0;
-  const std::string reason = stringField(status, "reason");
-  std::string message = stringField(status, "message");
+  const std::string reason = stringMember(status, "reason");
+  std::string message = stringMember(status, "message");
   std::string field;
   if (auto details = status.find("details"); details != status.end() && details->is_object()) {
     if (auto causes = details->find("causes"); causes != details->end() && causes->is_array()) {
       for (const auto& cause : *causes) {
         if (!cause.is_object()) continue;
-        if (field.empty()) field = stringField(cause, "field");
+        if (field.empty()) field = stringMember(cause, "field");
       }
     }
   }
@@ -79,13 +77,13 @@ common::Error decodeStatusObject(const nlohmann::json& status, std::string_view 
 
 common::Error decodeApiError(int status_code, std::string_view body, std::string_view what) {
   auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_object() && stringField(parsed, "kind") == "Status") {
+  if (parsed.is_object() && stringMember(parsed, "kind") == "Status") {
     parsed["code"] = status_code;  // the HTTP status is what actually happened
     return decodeStatusObject(parsed, what);
   }
   // Not a Status (a proxy in between, or a plain-text answer): keep a bounded excerpt.
   constexpr std::size_t kExcerpt = 200;
-  std::string excerpt(body.substr(0, kExcerpt));
+  std::string excerpt = common::toValidUtf8(body.substr(0, kExcerpt));
   while (!excerpt.empty() && (excerpt.back() == '\n' || excerpt.back() == ' ')) excerpt.pop_back();
   std::string message = std::string(what) + ": HTTP " + std::to_string(status_code);
   if (!excerpt.empty()) message += ": " + excerpt;

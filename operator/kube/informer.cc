@@ -1,16 +1,13 @@
 #include "operator/kube/informer.h"
 
 #include "common/logging.h"
+#include "operator/kube/object_fields.h"
 
 namespace aftershock::op {
 namespace {
 
-std::string metadataString(const json& object, const char* key) {
-  auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return {};
-  auto value = metadata->find(key);
-  return value != metadata->end() && value->is_string() ? value->get<std::string>() : "";
-}
+// client-go's reflector counts a watch shorter than this with no events as a failure.
+constexpr auto kShortestNormalWatch = std::chrono::seconds(1);
 
 common::Logger& log() {
   static common::Logger logger("informer");
@@ -106,8 +103,20 @@ void Informer::run() {
       need_list = false;
       failures = 0;
     }
-    auto watched = watchOnce();
+    const auto began = std::chrono::steady_clock::now();
+    std::int64_t events = 0;
+    auto watched = watchOnce(events);
     if (stopping_.load()) break;
+    if (watched.ok() && events == 0 &&
+        std::chrono::steady_clock::now() - began < kShortestNormalWatch) {
+      // Ended at once with nothing in it: a broken proxy, not the server's timeout. Re-watching
+      // at once would spin (and spend the client's rate limit), so back off as for an error.
+      ++failures;
+      log().warn("watch ended at once without events",
+                 {{"resource", options_.resource.qualifiedName()}});
+      pause(reconnectDelay(options_.reconnect, failures, random_));
+      continue;
+    }
     if (watched.ok()) {  // the server's timeout: resume from the last version seen
       failures = 0;
       continue;
@@ -172,13 +181,14 @@ common::Status Informer::listAndReplace() {
   return {};
 }
 
-common::Status Informer::watchOnce() {
+common::Status Informer::watchOnce(std::int64_t& events) {
   WatchOptions watch_options{resourceVersion(), options_.label_selector, options_.field_selector,
                              options_.watch_timeout_seconds, true};
   watches_.fetch_add(1);
   return client_.watch(
       options_.resource, options_.namespace_name, watch_options,
-      [this](const WatchEvent& event) {
+      [this, &events](const WatchEvent& event) {
+        ++events;
         apply(event);
         return !stopping_.load();
       },

@@ -88,7 +88,8 @@ class Informer {
  private:
   void run();
   common::Status listAndReplace();
-  common::Status watchOnce();
+  // Counts the events (bookmarks included) it delivered in `events`.
+  common::Status watchOnce(std::int64_t& events);
   void apply(const WatchEvent& event);
   void pause(common::Duration delay);
 

@@ -1,5 +1,9 @@
 #include "operator/kube/kube_transport.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -31,6 +35,9 @@ constexpr std::size_t kMaxIdleConnections = 16;
 constexpr std::uint64_t kMaxBodyBytes = 256ull * 1024 * 1024;
 constexpr std::size_t kMaxErrorBodyBytes = 1024 * 1024;
 constexpr std::size_t kStreamChunkBytes = 64 * 1024;
+// The API server closes keep-alive connections idle for 90 s; drop ours well before, so a
+// request never meets a connection the server is closing at that very moment.
+constexpr auto kMaxIdleTime = std::chrono::seconds(60);
 
 // One TLS connection with the io_context that drives it; used by one thread at a time.
 struct Connection {
@@ -44,6 +51,31 @@ struct Connection {
     io.run();
   }
 };
+
+// An idle HTTP/1.1 connection has nothing to read; readable means the peer closed it (or sent
+// something we cannot use), so it must not carry another request.
+bool idleConnectionLooksOpen(Connection& connection) {
+  pollfd check{};
+  check.fd = beast::get_lowest_layer(connection.stream).socket().native_handle();
+  check.events = POLLIN | POLLRDHUP;
+  return ::poll(&check, 1, 0) == 0;
+}
+
+// TCP keep-alive probes find a peer that vanished without a reset (a failed-over load
+// balancer) in about a minute, instead of at the next request's timeout.
+void enableKeepAlive(tcp::socket& socket) {
+  beast::error_code ec;
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  const int idle_seconds = 30, interval_seconds = 10, probes = 3;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle_seconds,
+               sizeof(idle_seconds));
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval_seconds,
+               sizeof(interval_seconds));
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+}
+
+// Methods whose replay cannot change the outcome (Go's net/http replays the same set).
+bool isReplayable(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
 bool isStaleConnectionError(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
@@ -77,12 +109,18 @@ class BeastKubeTransport final : public KubeTransport {
     if (!message.ok()) return message.error();
     const SteadyDeadline deadline = std::chrono::steady_clock::now() + request.timeout;
 
-    // A pooled connection the server has since closed fails before any answer arrives; that
-    // request never reached a handler, so it is sent again on a fresh connection.
+    // A pooled connection the server closed after takeIdle() checked it fails before any
+    // answer arrives. The request is sent again on a fresh connection when that cannot do
+    // harm: it was never written, or it is a read. A create or a conditional update that may
+    // have been applied is not replayed (that would turn success into AlreadyExists or
+    // Conflict); the caller sees Unavailable and decides.
     while (auto pooled = takeIdle()) {
       auto answer = exchange(**pooled, *message, deadline);
-      if (answer.response) return finish(std::move(*pooled), std::move(*answer.response));
-      if (answer.got_some || !isStaleConnectionError(answer.error)) {
+      if (answer.response) {
+        return finish(std::move(*pooled), std::move(*answer.response), answer.reusable);
+      }
+      const bool replay = !answer.written || isReplayable(request.method);
+      if (answer.got_some || !isStaleConnectionError(answer.error) || !replay) {
         return transportError(answer.error, request);
       }
     }
@@ -90,7 +128,7 @@ class BeastKubeTransport final : public KubeTransport {
     if (auto ec = connect(*connection, deadline)) return transportError(ec, request);
     auto answer = exchange(*connection, *message, deadline);
     if (!answer.response) return transportError(answer.error, request);
-    return finish(std::move(connection), std::move(*answer.response));
+    return finish(std::move(connection), std::move(*answer.response), answer.reusable);
   }
 
   common::Status stream(const TransportRequest& request,
@@ -100,19 +138,26 @@ class BeastKubeTransport final : public KubeTransport {
     auto message = buildMessage(request);
     if (!message.ok()) return message.error();
     auto connection = std::make_unique<Connection>(tls_);
-    // Cancellation closes the socket from the connection's own thread.
+    // Cancellation closes the socket from the connection's own thread. Closing (not
+    // cancelling) also fails every operation started after the close ran, so a cancel that
+    // lands between two phases (connect, handshake, write, read) is not lost.
     Connection* raw = connection.get();
     cancel.setInterrupt(
-        [raw] { asio::post(raw->io, [raw] { beast::get_lowest_layer(raw->stream).cancel(); }); });
-    auto status = streamOn(*connection, *message, request, on_line, cancel, idle_timeout);
-    cancel.setInterrupt({});
-    return status;
+        [raw] { asio::post(raw->io, [raw] { beast::get_lowest_layer(raw->stream).close(); }); });
+    // Cleared on every way out (on_line may throw) before the connection is destroyed.
+    struct ClearInterrupt {
+      WatchCancel& cancel;
+      ~ClearInterrupt() { cancel.setInterrupt({}); }
+    } clear{cancel};
+    return streamOn(*connection, *message, request, on_line, cancel, idle_timeout);
   }
 
  private:
   struct Answer {
     beast::error_code error;
-    bool got_some = false;
+    bool written = false;   // the whole request went out
+    bool got_some = false;  // some of an answer came back
+    bool reusable = false;  // the answer leaves the connection fit for another request
     std::optional<http::response<http::string_body>> response;
   };
 
@@ -122,7 +167,10 @@ class BeastKubeTransport final : public KubeTransport {
       return common::fieldError("method", "unknown HTTP method '" + request.method + "'");
     }
     http::request<http::string_body> message{verb, server_.target + request.target, 11};
-    message.set(http::field::host, server_.host + ":" + server_.port);
+    // An IPv6 literal is bracketed in Host (RFC 7230), as it was in the URL.
+    const bool ipv6 = server_.host.find(':') != std::string::npos;
+    message.set(http::field::host,
+                (ipv6 ? "[" + server_.host + "]" : server_.host) + ":" + server_.port);
     message.set(http::field::user_agent, "aftershock-operator");
     message.set(http::field::accept, "application/json");
     if (token_) {
@@ -136,12 +184,19 @@ class BeastKubeTransport final : public KubeTransport {
     return message;
   }
 
+  // The most recently used idle connection that is young enough and still open; the others
+  // found on the way are closed.
   std::optional<std::unique_ptr<Connection>> takeIdle() {
+    const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex_);
-    if (idle_.empty()) return std::nullopt;
-    auto connection = std::move(idle_.back());
-    idle_.pop_back();
-    return connection;
+    while (!idle_.empty()) {
+      IdleConnection idle = std::move(idle_.back());
+      idle_.pop_back();
+      if (now - idle.since < kMaxIdleTime && idleConnectionLooksOpen(*idle.connection)) {
+        return std::move(idle.connection);
+      }
+    }
+    return std::nullopt;
   }
 
   beast::error_code connect(Connection& connection, SteadyDeadline deadline) {
@@ -165,6 +220,7 @@ class BeastKubeTransport final : public KubeTransport {
     connection.run();
     if (result) return result;
     socket_stream.socket().set_option(tcp::no_delay(true), ec);
+    enableKeepAlive(socket_stream.socket());
 
     const std::string& name = server_name_.empty() ? server_.host : server_name_;
     asio::ip::make_address(name, ec);
@@ -189,23 +245,29 @@ class BeastKubeTransport final : public KubeTransport {
                       [&](beast::error_code ec, std::size_t) { answer.error = ec; });
     connection.run();
     if (answer.error) return answer;
+    answer.written = true;
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxBodyBytes);
     http::async_read(connection.stream, connection.buffer, parser,
                      [&](beast::error_code ec, std::size_t) { answer.error = ec; });
     connection.run();
     answer.got_some = parser.got_some();
-    if (!answer.error) answer.response = parser.release();
+    if (!answer.error) {
+      answer.reusable = parser.keep_alive() && !parser.need_eof();
+      answer.response = parser.release();
+    }
     return answer;
   }
 
   TransportResponse finish(std::unique_ptr<Connection> connection,
-                           http::response<http::string_body> message) {
+                           http::response<http::string_body> message, bool reusable) {
     TransportResponse response{static_cast<int>(message.result_int()), std::move(message.body())};
-    if (message.keep_alive()) {
+    if (reusable) {
       beast::get_lowest_layer(connection->stream).expires_never();
       std::lock_guard lock(mutex_);
-      if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(connection));
+      if (idle_.size() < kMaxIdleConnections) {
+        idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});
+      }
     }
     return response;
   }
@@ -285,8 +347,12 @@ class BeastKubeTransport final : public KubeTransport {
   TokenProvider token_;
   RateLimiter limiter_;
   ssl::context tls_{ssl::context::tls_client};
+  struct IdleConnection {
+    std::unique_ptr<Connection> connection;
+    std::chrono::steady_clock::time_point since;
+  };
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<IdleConnection> idle_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "operator/kube/kube_time.h"
+#include "operator/kube/object_fields.h"
 #include "operator/kube/resource.h"
 
 namespace aftershock::op {
@@ -12,24 +13,9 @@ namespace {
 
 constexpr common::Duration kStopCheckInterval = std::chrono::milliseconds(100);
 
-std::string stringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::int64_t integerField(const json& object, const char* key, std::int64_t fallback) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
-
 json specOf(const json& lease) {
   auto it = lease.find("spec");
   return it != lease.end() && it->is_object() ? *it : json::object();
-}
-
-std::string resourceVersionOf(const json& lease) {
-  auto metadata = lease.find("metadata");
-  return metadata != lease.end() ? stringField(*metadata, "resourceVersion") : std::string();
 }
 
 std::int64_t wholeSeconds(common::Duration duration) {
@@ -63,6 +49,10 @@ common::Status validateLeaderElectorConfig(const LeaderElectorConfig& config) {
     return common::fieldError("lease_duration", "the lease duration must be at least 1s");
   }
   return {};
+}
+
+common::Duration leaderElectionRequestTimeout(const LeaderElectorConfig& config) {
+  return (config.renew_deadline - config.retry_period) / 2;
 }
 
 LeaderElector::LeaderElector(LeaderElectorConfig config, KubeClient& client, common::Clock& clock)
@@ -106,7 +96,7 @@ bool LeaderElector::step(Notifications& notifications) {
 
   observe(*lease, notifications);
   const json spec = specOf(*lease);
-  const std::string holder = stringField(spec, "holderIdentity");
+  const std::string holder = stringMember(spec, "holderIdentity");
   if (!holder.empty() && holder != config_.identity && observedLeaseValid(*lease, clock_.now())) {
     std::lock_guard lock(state_mutex_);
     if (leading_) finish("another candidate holds the lease", /*lost=*/true, notifications);
@@ -121,7 +111,7 @@ bool LeaderElector::step(Notifications& notifications) {
     logger_.info(holder.empty() ? "taking over released lease" : "taking over expired lease",
                  {{"lease", config_.lease_name}, {"holder", holder}});
     updated_spec["acquireTime"] = now_text;
-    updated_spec["leaseTransitions"] = integerField(spec, "leaseTransitions", 0) + 1;
+    updated_spec["leaseTransitions"] = integerMember(spec, "leaseTransitions", 0) + 1;
   } else if (!updated_spec.contains("leaseTransitions")) {
     updated_spec["leaseTransitions"] = 0;
   }
@@ -170,8 +160,9 @@ bool LeaderElector::settleWrite(const common::Result<json>& written, common::Err
 }
 
 void LeaderElector::observe(const json& lease, Notifications& notifications) {
-  json record = {{"spec", specOf(lease)}, {"resourceVersion", resourceVersionOf(lease)}};
-  const std::string holder = stringField(record["spec"], "holderIdentity");
+  json record = {{"spec", specOf(lease)},
+                 {"resourceVersion", metadataString(lease, "resourceVersion")}};
+  const std::string holder = stringMember(record["spec"], "holderIdentity");
   const common::SteadyTime now = clock_.now();
   std::lock_guard lock(state_mutex_);
   if (!observed_record_ || *observed_record_ != record) {
@@ -189,7 +180,7 @@ void LeaderElector::observe(const json& lease, Notifications& notifications) {
 
 bool LeaderElector::observedLeaseValid(const json& lease, common::SteadyTime now) const {
   // The holder's own declared duration wins, so candidates configured differently agree.
-  const std::int64_t seconds = integerField(specOf(lease), "leaseDurationSeconds", 0);
+  const std::int64_t seconds = integerMember(specOf(lease), "leaseDurationSeconds", 0);
   const common::Duration duration =
       seconds > 0 ? common::Duration(std::chrono::seconds(seconds)) : config_.lease_duration;
   std::lock_guard lock(state_mutex_);
@@ -260,7 +251,7 @@ common::Status LeaderElector::release() {
     auto lease = client_.get(resources::leases(), config_.lease_namespace, config_.lease_name);
     if (!lease.ok()) {
       if (lease.error().code != common::ErrorCode::kNotFound) status = lease.error();
-    } else if (stringField(specOf(*lease), "holderIdentity") == config_.identity) {
+    } else if (stringMember(specOf(*lease), "holderIdentity") == config_.identity) {
       json updated = *lease;
       updated["spec"] = specOf(*lease);
       const std::string now_text = formatMicroTime(clock_.wallNow());

@@ -55,6 +55,13 @@ struct LeaderElectorConfig {
 // lease_duration, lease_duration a whole number of seconds of at least one.
 common::Status validateLeaderElectorConfig(const LeaderElectorConfig& config);
 
+// The request timeout the elector's client should have (RestConfig::request_timeout):
+// (renew_deadline - retry_period) / 2. A step is a read and a write, so a leader whose calls
+// hang still learns it lost the lease within renew_deadline of its last renewal, before
+// lease_duration lets another candidate in (client-go bounds each renewal the same way).
+// isLeader() turns false at renew_deadline whatever the client does.
+common::Duration leaderElectionRequestTimeout(const LeaderElectorConfig& config);
+
 class LeaderElector {
  public:
   // `client` and `clock` must outlive the elector. The config must pass

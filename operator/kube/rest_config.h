@@ -16,6 +16,7 @@
 // only the token file is kept as a path, for rotation (see TokenSource).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,9 @@ struct RestConfig {
   std::string source;  // where it came from, for messages: the file path(s) or "in-cluster"
   double qps = 50;
   int burst = 100;
+  // Bounds each request (and a watch's connection setup; a watch's stream is bounded by its
+  // own server-side timeout). Not from the kubeconfig: a choice of the program.
+  std::chrono::milliseconds request_timeout{30000};
 };
 
 // Command-line choices that take precedence over the environment.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "operator/kube/api_error.h"
+#include "operator/kube/object_fields.h"
 #include "operator/kube/token_source.h"
 
 namespace aftershock::op {
@@ -17,12 +18,6 @@ void addQuery(std::string& query, std::string_view name, std::string_view value)
   query += name;
   query += '=';
   query += escapeQueryValue(value);
-}
-
-std::string objectName(const json& object) {
-  auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return {};
-  return metadata->value("name", "");
 }
 
 std::string_view patchContentType(PatchType type) {
@@ -78,25 +73,28 @@ common::Result<std::unique_ptr<RestKubeClient>> makeRestKubeClient(const RestCon
     error.message = config.source + ": " + error.message;
     return error;
   }
-  return std::make_unique<RestKubeClient>(std::move(transport).value());
+  return std::make_unique<RestKubeClient>(std::move(transport).value(), config.request_timeout);
 }
 
-RestKubeClient::RestKubeClient(std::unique_ptr<KubeTransport> transport)
-    : transport_(std::move(transport)) {}
+RestKubeClient::RestKubeClient(std::unique_ptr<KubeTransport> transport,
+                               std::chrono::milliseconds request_timeout)
+    : transport_(std::move(transport)), request_timeout_(request_timeout) {}
 
 common::Result<json> RestKubeClient::call(const std::string& method, const std::string& target,
                                           const std::string& body,
                                           const std::string& content_type) {
-  TransportRequest request{method, target, body, content_type};
+  TransportRequest request{method, target, body, content_type, request_timeout_};
   auto response = transport_->send(request);
   if (!response.ok()) return response.error();
   if (response->status < 200 || response->status > 299) {
     return decodeApiError(response->status, response->body, method + " " + target);
   }
   auto parsed = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
+  // Every answer of the API is an object (an item, a list, a Status); anything else is a
+  // broken peer, and callers may index what they get.
+  if (!parsed.is_object()) {
     return common::makeError(ErrorCode::kInternal,
-                             method + " " + target + ": the answer is not JSON");
+                             method + " " + target + ": the answer is not a JSON object");
   }
   return parsed;
 }
@@ -123,8 +121,8 @@ common::Result<ObjectList> RestKubeClient::list(const Resource& resource,
   }
   if (auto metadata = answer->find("metadata");
       metadata != answer->end() && metadata->is_object()) {
-    list.resource_version = metadata->value("resourceVersion", "");
-    list.continue_token = metadata->value("continue", "");
+    list.resource_version = stringMember(*metadata, "resourceVersion");
+    list.continue_token = stringMember(*metadata, "continue");
   }
   return list;
 }
@@ -137,7 +135,7 @@ common::Result<json> RestKubeClient::create(const Resource& resource,
 common::Result<json> RestKubeClient::update(const Resource& resource,
                                             std::string_view namespace_name, const json& object,
                                             std::string_view subresource) {
-  const std::string name = objectName(object);
+  const std::string name = metadataString(object, "name");
   if (name.empty()) return common::fieldError("metadata.name", "update needs metadata.name");
   return call("PUT", resourcePath(resource, namespace_name, name, subresource), object.dump(),
               "application/json");
@@ -201,7 +199,7 @@ common::Status RestKubeClient::watch(const Resource& resource, std::string_view 
   };
   // The server ends a watch after timeoutSeconds; silence well past that means a dead peer.
   const auto idle_timeout = std::chrono::seconds(std::max(options.timeout_seconds, 30) + 30);
-  TransportRequest request{"GET", target, {}, {}};
+  TransportRequest request{"GET", target, {}, {}, request_timeout_};
   auto status = transport_->stream(request, on_line, cancel, idle_timeout);
   if (!status.ok()) return status;
   return failure;

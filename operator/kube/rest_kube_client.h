@@ -13,7 +13,8 @@ namespace aftershock::op {
 
 class RestKubeClient final : public KubeClient {
  public:
-  explicit RestKubeClient(std::unique_ptr<KubeTransport> transport);
+  explicit RestKubeClient(std::unique_ptr<KubeTransport> transport,
+                          std::chrono::milliseconds request_timeout = std::chrono::seconds(30));
 
   common::Result<json> get(const Resource& resource, std::string_view namespace_name,
                            std::string_view name, std::string_view subresource = {}) override;
@@ -38,6 +39,7 @@ class RestKubeClient final : public KubeClient {
                             const std::string& body = {}, const std::string& content_type = {});
 
   std::unique_ptr<KubeTransport> transport_;
+  const std::chrono::milliseconds request_timeout_;
 };
 
 // Builds the transport (TLS material, token file, rate limit) from a resolved RestConfig.

@@ -12,6 +12,7 @@
 #include "operator/kube/rest_config.h"
 #include "operator/kube/rest_kube_client.h"
 #include "tests/support/local_cluster.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace aftershock::op {
 
@@ -44,6 +45,15 @@ class KubeIntegrationTest : public ::testing::Test {
     auto client = makeRestKubeClient(*config, clock_);
     EXPECT_TRUE(client.ok()) << client.error().message;
     return client.ok() ? std::move(client).value() : nullptr;
+  }
+
+  // The API server's port, and a server URL that goes through `proxy` to it.
+  int apiPort() const {
+    const std::string server = cluster_->apiServer();
+    return std::stoi(server.substr(server.rfind(':') + 1));
+  }
+  static std::string proxied(const testing::TcpProxy& proxy) {
+    return "https://127.0.0.1:" + std::to_string(proxy.port());
   }
 
   static json configMap(const std::string& name, json data = json::object(),

@@ -50,13 +50,6 @@ int main(int argc, char** argv) {
     std::cerr << config.error().message << "\n";
     return 2;
   }
-  common::SystemClock clock;
-  auto client = op::makeRestKubeClient(*config, clock);
-  if (!client.ok()) {
-    std::cerr << client.error().message << "\n";
-    return 2;
-  }
-
   op::LeaderElectorConfig election;
   election.lease_namespace = lease_namespace;
   election.lease_name = lease_name;
@@ -69,6 +62,14 @@ int main(int argc, char** argv) {
   election.on_new_leader = [](const std::string& holder) { say("new leader " + holder); };
   if (auto valid = op::validateLeaderElectorConfig(election); !valid.ok()) {
     std::cerr << valid.error().message << "\n";
+    return 2;
+  }
+  common::SystemClock clock;
+  config->request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      op::leaderElectionRequestTimeout(election));
+  auto client = op::makeRestKubeClient(*config, clock);
+  if (!client.ok()) {
+    std::cerr << client.error().message << "\n";
     return 2;
   }
   op::LeaderElector elector(election, **client, clock);

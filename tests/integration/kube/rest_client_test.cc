@@ -229,6 +229,24 @@ TEST_F(RestClientTest, UnreachableServerIsUnavailable) {
   EXPECT_EQ(listed.error().code, ErrorCode::kUnavailable);
 }
 
+// The pool must notice a kept-alive connection the peer has closed before it writes a create
+// on it: a create that fails on a dead connection cannot be replayed (it might have been
+// applied), so without that check this create would come back Unavailable.
+TEST_F(RestClientTest, APooledConnectionThePeerClosedIsNotUsedForAWrite) {
+  testing::TcpProxy proxy(apiPort());
+  auto proxied_client = clientFor("aftershock", proxied(proxy));
+  ASSERT_NE(proxied_client, nullptr);
+  ASSERT_TRUE(proxied_client->get(resources::namespaces(), "", namespace_).ok());
+  ASSERT_EQ(proxy.accepted(), 1);
+
+  proxy.cutAll();  // the pooled connection is now closed at the far end
+  auto created = proxied_client->create(resources::configMaps(), namespace_, configMap("once"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(proxy.accepted(), 2);  // a fresh connection carried the create
+  auto read = client_->get(resources::configMaps(), namespace_, "once");
+  EXPECT_TRUE(read.ok());
+}
+
 TEST_F(RestClientTest, ServerCertificateFromAnotherAuthorityIsRejected) {
   auto config = loadRestConfig({cluster_->kubeconfig(), ""}, ConfigEnvironment{});
   ASSERT_TRUE(config.ok());

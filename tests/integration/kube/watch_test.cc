@@ -47,13 +47,6 @@ class Recorder {
 
 class WatchTest : public KubeIntegrationTest {
  protected:
-  int apiPort() const {
-    const std::string server = cluster_->apiServer();
-    return std::stoi(server.substr(server.rfind(':') + 1));
-  }
-  std::string proxied(const testing::TcpProxy& proxy) const {
-    return "https://127.0.0.1:" + std::to_string(proxy.port());
-  }
   InformerOptions informerOptions(const Resource& resource) const {
     InformerOptions options;
     options.resource = resource;
@@ -102,36 +95,43 @@ TEST_F(WatchTest, DeliversAddedModifiedDeletedInOrder) {
 }
 
 // The watch cache bookmarks about 2 s before a watch's deadline, with the newest version it has
-// processed for the resource; a write after the list makes that version one this watch knows.
+// processed for the resource, but only when that version is newer than the one the watch
+// started at. So the test writes once the watch is running (as a busy cluster always does).
 TEST_F(WatchTest, ServerSendsBookmarksBeforeItEndsAWatch) {
   auto listed = client_->list(resources::configMaps(), namespace_);
   ASSERT_TRUE(listed.ok());
-  auto marker = client_->create(resources::configMaps(), namespace_, configMap("marker"));
-  ASSERT_TRUE(marker.ok());
-  const std::string marker_version = (*marker)["metadata"]["resourceVersion"];
+  ASSERT_TRUE(client_->create(resources::configMaps(), namespace_, configMap("marker")).ok());
   WatchOptions options;
   options.resource_version = listed->resource_version;
   options.timeout_seconds = 5;
   std::vector<std::string> seen;
-  std::string bookmark_version;
+  std::string bookmark_version, later_version;
   WatchCancel cancel;
   auto status = client_->watch(
       resources::configMaps(), namespace_, options,
       [&](const WatchEvent& event) {
-        if (event.type != WatchEventType::kBookmark) {
-          // The namespace's kube-root-ca.crt may arrive too; only the marker matters here.
-          if (event.object["metadata"]["name"] == "marker") seen.emplace_back("ADDED marker");
-          return true;
+        if (event.type == WatchEventType::kBookmark) {
+          seen.emplace_back("BOOKMARK");
+          bookmark_version = event.object["metadata"]["resourceVersion"];
+          return false;
         }
-        seen.emplace_back("BOOKMARK");
-        bookmark_version = event.object["metadata"]["resourceVersion"];
-        return false;
+        // The namespace's kube-root-ca.crt may arrive too; only ours matter here.
+        const std::string name = event.object["metadata"]["name"];
+        if (name != "marker" && name != "later") return true;
+        seen.emplace_back("ADDED " + name);
+        if (name == "marker") {
+          auto later = client_->create(resources::configMaps(), namespace_, configMap("later"));
+          EXPECT_TRUE(later.ok());
+          if (later.ok()) later_version = (*later)["metadata"]["resourceVersion"];
+        }
+        return true;
       },
       cancel);
   ASSERT_TRUE(status.ok()) << status.error().message;
-  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED marker", "BOOKMARK"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED marker", "ADDED later", "BOOKMARK"}));
   ASSERT_FALSE(bookmark_version.empty());
-  EXPECT_GE(std::stoll(bookmark_version), std::stoll(marker_version));
+  ASSERT_FALSE(later_version.empty());
+  EXPECT_GE(std::stoll(bookmark_version), std::stoll(later_version));
 }
 
 TEST_F(WatchTest, CancelEndsABlockedWatchPromptly) {

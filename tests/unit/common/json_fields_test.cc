@@ -44,5 +44,23 @@ TEST(JsonFieldsTest, RejectsUnknownFieldsByName) {
   EXPECT_EQ(status.error().field, "failure_rat");
 }
 
+TEST(ToValidUtf8Test, KeepsWellFormedTextByteForByte) {
+  const std::string text = "plain, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x92\xA5";
+  EXPECT_EQ(toValidUtf8(text), text);
+}
+
+TEST(ToValidUtf8Test, ReplacesEachBadByteSoJsonCanHoldIt) {
+  EXPECT_EQ(toValidUtf8("a\xFF" "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(toValidUtf8("latin-1 caf\xE9"), "latin-1 caf\xEF\xBF\xBD");
+  // A sequence cut short (an excerpt ending mid-character).
+  EXPECT_EQ(toValidUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  // Overlong form and a UTF-16 surrogate are not UTF-8.
+  EXPECT_EQ(toValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(toValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_NO_THROW(nlohmann::json(toValidUtf8("\xFF\xFE")).dump());
+}
+
 }  // namespace
 }  // namespace aftershock::common

@@ -86,6 +86,16 @@ TEST(ApiErrorTest, NonStatusBodiesFallBackToTheHttpCodeWithABoundedExcerpt) {
   EXPECT_LT(error.message.size(), 260u);
 }
 
+TEST(ApiErrorTest, AnExcerptCutMidCharacterOrInLatin1IsStillValidUtf8) {
+  // 199 ASCII bytes, then a euro sign whose three bytes straddle the 200-byte cut.
+  const std::string cut = std::string(199, 'x') + "\xE2\x82\xAC tail";
+  const std::string latin1 = "Erreur du mandataire: acc\xE8s refus\xE9";
+  for (const std::string& body : {cut, latin1}) {
+    const common::Error error = decodeApiError(502, body, "GET /v");
+    EXPECT_NO_THROW((void)nlohmann::json(error.message).dump()) << error.message;
+  }
+}
+
 TEST(ApiErrorTest, EmptyBodyStillSaysWhatHappened) {
   const common::Error error = decodeApiError(401, "", "GET /z");
   EXPECT_EQ(error.code, ErrorCode::kUnauthorized);

@@ -346,5 +346,15 @@ TEST(LeaderElectorConfigTest, RejectsARenewDeadlineNotShorterThanTheLeaseDuratio
   EXPECT_EQ(status.error().field, "lease_duration");
 }
 
+TEST(LeaderElectorConfigTest, RequestTimeoutLetsAStepOfTwoCallsEndWithinTheRenewDeadline) {
+  LeaderElectorConfig config;
+  config.lease_duration = std::chrono::seconds(15);
+  config.renew_deadline = std::chrono::seconds(10);
+  config.retry_period = std::chrono::seconds(2);
+  const common::Duration timeout = leaderElectionRequestTimeout(config);
+  EXPECT_EQ(timeout, std::chrono::seconds(4));
+  EXPECT_LE(config.retry_period + 2 * timeout, config.renew_deadline);
+}
+
 }  // namespace
 }  // namespace aftershock::op
