@@ -67,6 +67,16 @@ RequestObserver httpMetricsObserver(MetricsRegistry& registry, const std::string
   };
 }
 
+Status writePortFile(const std::string& path, std::uint16_t port) {
+  // Write then rename, so a reader never sees a half-written port.
+  const std::string temp = path + ".tmp";
+  std::ofstream(temp) << port << "\n";
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return makeError(ErrorCode::kInvalid, "cannot write " + path + ": " + ec.message());
+  return {};
+}
+
 int serveUntilTerminated(HttpServer& server, const ServiceOptions& options, const Logger& log,
                          const std::function<void()>& stop_background_work) {
   if (Status started = server.start(); !started.ok()) {
@@ -75,13 +85,9 @@ int serveUntilTerminated(HttpServer& server, const ServiceOptions& options, cons
     return 1;
   }
   if (!options.port_file.empty()) {
-    // Write then rename, so a reader never sees a half-written port.
-    const std::string temp = options.port_file + ".tmp";
-    std::ofstream(temp) << server.boundPort() << "\n";
-    std::error_code ec;
-    std::filesystem::rename(temp, options.port_file, ec);
-    if (ec) {
-      log.error("cannot write port file", {{"path", options.port_file}, {"error", ec.message()}});
+    if (Status written = writePortFile(options.port_file, server.boundPort()); !written.ok()) {
+      log.error("cannot write port file",
+                {{"path", options.port_file}, {"error", written.error().message}});
       server.stop(std::chrono::milliseconds(0));
       return 1;
     }

@@ -40,6 +40,10 @@ std::optional<int> parseFlagsAndSetupLogging(Flags& flags, const ServiceOptions&
 // <prefix>_http_request_duration_seconds{route}.
 RequestObserver httpMetricsObserver(MetricsRegistry& registry, const std::string& prefix);
 
+// Writes `port` to `path` atomically (write, then rename), for tests that start a server on
+// port 0 and need to learn which port it got.
+Status writePortFile(const std::string& path, std::uint16_t port);
+
 // Starts `server`, writes the port file, logs "listening", blocks until SIGTERM/SIGINT,
 // stops the server gracefully (in-flight requests finish), then calls
 // `stop_background_work` — after the server, because in-flight async handlers may still
