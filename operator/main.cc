@@ -21,6 +21,7 @@
 #include "common/signals.h"
 #include "operator/controller/controller.h"
 #include "operator/controller/operator_options.h"
+#include "operator/kube/instrumented_kube_client.h"
 #include "operator/kube/leader_elector.h"
 #include "operator/kube/rest_config.h"
 #include "operator/kube/rest_kube_client.h"

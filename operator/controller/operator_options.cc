@@ -85,8 +85,12 @@ common::Result<std::optional<BindAddress>> parseBindAddress(const std::string& t
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos) return invalid("no port");
   std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+  // As Go's net.SplitHostPort: an IPv6 host must be bracketed, and brackets must pair.
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return invalid("unbalanced brackets");
     host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of(":[]") != std::string::npos) {
+    return invalid("an IPv6 host must be in brackets");
   }
   if (host.empty()) host = "0.0.0.0";
   const std::string port_text = text.substr(colon + 1);

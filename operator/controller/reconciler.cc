@@ -72,8 +72,7 @@ std::string describeAffected(const std::vector<AffectedResource>& affected) {
 // The fault recorded in an affected entry (the controller tags every planned entry), so a
 // rollback never depends on a spec that may have changed since.
 std::optional<v1alpha1::FaultType> recordedFault(const AffectedResource& entry) {
-  if (!entry.original.is_object()) return std::nullopt;
-  return v1alpha1::parseFaultType(stringMember(entry.original, "fault"));
+  return v1alpha1::parseFaultType(entry.fault);
 }
 
 }  // namespace
@@ -408,10 +407,7 @@ ReconcileResult Reconciler::handleInjecting(Context& context) {
                         " the status can record for rollback; narrow the target. Nothing was "
                         "touched");
     }
-    for (AffectedResource& entry : *plan) {
-      if (!entry.original.is_object()) entry.original = json::object();
-      entry.original["fault"] = fault_name;
-    }
+    for (AffectedResource& entry : *plan) entry.fault = fault_name;
     // Everything rollback needs is stored before the first mutation.
     context.next.affected = std::move(plan).value();
     context.next.message =
@@ -738,19 +734,17 @@ std::shared_ptr<ProbeSession> Reconciler::ensureSession(Context& context) {
   const v1alpha1::ChaosExperiment& experiment = context.experiment;
   const std::string run_id =
       experiment.uid + "#" + std::to_string(std::max(1, context.next.current_run));
-  std::shared_ptr<ProbeSession> session =
-      deps_.probes.ensure(context.key, run_id, effectiveProbes(experiment.spec),
-                          experiment.spec.recovery.consecutive_successes, deps_.make_probe);
-  session->withMeasurement([&](RunMeasurement& measurement) {
-    if (measurement.checks() != 0 || measurement.injectedAt()) return;
-    // A new session for a run that was already under way: an operator restart. Carry on from
-    // what the status recorded.
+  // Runs only for a new session, before its first check can land: for a run that was already
+  // under way (an operator restart), carry on from what the status recorded.
+  const auto restore = [&](RunMeasurement& measurement) {
     const std::optional<common::SteadyTime> injected =
         time_base_.parse(context.next.injection_time);
     if (!injected) return;
     std::vector<std::optional<common::SteadyTime>> first_failures;
+    std::vector<std::optional<common::SteadyTime>> last_failures;
     for (const v1alpha1::ProbeStatus& probe : context.next.probes) {
       first_failures.push_back(time_base_.parse(probe.first_failure_time));
+      last_failures.push_back(time_base_.parse(probe.last_failure_time));
     }
     std::optional<common::SteadyTime> detected;
     if (context.next.time_to_detect_seconds) {
@@ -758,13 +752,15 @@ std::shared_ptr<ProbeSession> Reconciler::ensureSession(Context& context) {
           *injected + std::chrono::duration_cast<common::Duration>(
                           std::chrono::duration<double>(*context.next.time_to_detect_seconds));
     }
-    measurement.restore(context.next.probes, first_failures, detected);
+    measurement.restore(context.next.probes, first_failures, last_failures, detected);
     measurement.markInjected(*injected);
     if (const auto ended = time_base_.parse(context.next.fault_end_time)) {
       measurement.markFaultEnded(*ended);
     }
-  });
-  return session;
+  };
+  return deps_.probes.ensure(context.key, run_id, effectiveProbes(experiment.spec),
+                             experiment.spec.recovery.consecutive_successes, deps_.make_probe,
+                             restore);
 }
 
 void Reconciler::recordMeasurement(Context& context, const RunMeasurement& measurement) {

@@ -140,7 +140,7 @@ class PodDeleteFault final : public Fault {
     affected.reserve(chosen.size());
     for (const TargetPod& pod : chosen) {
       affected.push_back(AffectedResource{std::string(kPodKind), target->namespace_name, pod.name,
-                                          pod.uid, original});
+                                          pod.uid, original, ""});
     }
     return affected;
   }

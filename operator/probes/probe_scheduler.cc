@@ -38,7 +38,8 @@ ProbeScheduler::~ProbeScheduler() { shutdown(); }
 std::shared_ptr<ProbeSession> ProbeScheduler::ensure(
     const std::string& key, const std::string& run_id,
     const std::vector<v1alpha1::ProbeSpec>& specs, int consecutive_successes,
-    const std::function<std::unique_ptr<Probe>(const v1alpha1::ProbeSpec&)>& make_probe) {
+    const std::function<std::unique_ptr<Probe>(const v1alpha1::ProbeSpec&)>& make_probe,
+    const std::function<void(RunMeasurement&)>& initialize) {
   {
     std::lock_guard lock(mutex_);
     const auto found = sessions_.find(key);
@@ -51,6 +52,8 @@ std::shared_ptr<ProbeSession> ProbeScheduler::ensure(
   auto session =
       std::make_shared<ProbeSession>(run_id, specs, std::move(probes), consecutive_successes, now);
   for (ProbeSession::Slot& slot : session->slots_) slot.next_due = now;
+  // Before the session is published: the scheduler thread cannot record a check into it yet.
+  if (initialize) initialize(session->measurement_);
 
   std::shared_ptr<ProbeSession> replaced;
   {

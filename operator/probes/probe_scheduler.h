@@ -75,10 +75,13 @@ class ProbeScheduler {
 
   // The session of `key` for `run_id`: the running one when it has that run id, else a new one
   // (replacing and stopping any other) whose probes are made by `make_probe` and first run now.
+  // `initialize`, when set, runs on a new session's measurement before any of its checks can
+  // land (to seed it from the status after a restart); never on an existing session.
   std::shared_ptr<ProbeSession> ensure(
       const std::string& key, const std::string& run_id,
       const std::vector<v1alpha1::ProbeSpec>& specs, int consecutive_successes,
-      const std::function<std::unique_ptr<Probe>(const v1alpha1::ProbeSpec&)>& make_probe);
+      const std::function<std::unique_ptr<Probe>(const v1alpha1::ProbeSpec&)>& make_probe,
+      const std::function<void(RunMeasurement&)>& initialize = {});
   std::shared_ptr<ProbeSession> find(const std::string& key) const;
   // Stops probing `key`; checks in flight finish and are dropped.
   void stop(const std::string& key);

@@ -17,6 +17,7 @@ RunMeasurement::RunMeasurement(std::vector<std::string> probe_names, int consecu
 
 void RunMeasurement::restore(const std::vector<v1alpha1::ProbeStatus>& probes,
                              const std::vector<std::optional<common::SteadyTime>>& first_failures,
+                             const std::vector<std::optional<common::SteadyTime>>& last_failures,
                              std::optional<common::SteadyTime> detected_at) {
   for (std::size_t i = 0; i < probes.size(); ++i) {
     for (ProbeTally& tally : probes_) {
@@ -25,6 +26,7 @@ void RunMeasurement::restore(const std::vector<v1alpha1::ProbeStatus>& probes,
       tally.failures = probes[i].failures;
       tally.last_error = probes[i].last_error;
       if (i < first_failures.size()) tally.first_failure = first_failures[i];
+      if (i < last_failures.size()) tally.last_failure = last_failures[i];
     }
   }
   if (detected_at) detected_at_ = detected_at;

@@ -49,8 +49,10 @@ class RunMeasurement {
 
   // Seeds the counts a previous process wrote to status (after an operator restart).
   // `first_failures`/`last_failures` are already converted to this process's steady clock.
+  // Each time vector runs parallel to `probes`.
   void restore(const std::vector<v1alpha1::ProbeStatus>& probes,
                const std::vector<std::optional<common::SteadyTime>>& first_failures,
+               const std::vector<std::optional<common::SteadyTime>>& last_failures,
                std::optional<common::SteadyTime> detected_at);
 
   // One check of probe `index` that started at `at`. Checks of one probe arrive in order.

@@ -215,6 +215,7 @@ struct AffectedResource {
   std::string name;  // for kind Backend: the base URL
   std::string uid;
   json original = json::object();  // e.g. {"replicas": 3}, the backend's config
+  std::string fault;  // the fault type that touched it, so rollback never depends on the spec
 };
 
 struct RunRecord {

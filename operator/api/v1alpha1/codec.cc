@@ -1034,6 +1034,7 @@ ChaosExperimentStatus parseStatus(const json& status) {
       resource.namespace_name = lenientString(entry, "namespace");
       resource.name = lenientString(entry, "name");
       resource.uid = lenientString(entry, "uid");
+      resource.fault = lenientString(entry, "fault");
       if (const json* original = findMember(entry, "original")) resource.original = *original;
       out.affected.push_back(std::move(resource));
     });
@@ -1221,6 +1222,7 @@ json statusToJson(const ChaosExperimentStatus& status) {
       putString(entry, "namespace", resource.namespace_name);
       putString(entry, "name", resource.name);
       putString(entry, "uid", resource.uid);
+      putString(entry, "fault", resource.fault);
       affected.push_back(std::move(entry));
     }
     out["affected"] = std::move(affected);

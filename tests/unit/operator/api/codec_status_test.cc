@@ -29,9 +29,9 @@ ChaosExperimentStatus fullStatus() {
       {"backend-ready", 60, 0, "", "", ""},
   };
   status.affected = {
-      {"Deployment", "demo", "backend", "uid-1", json{{"replicas", 3}}},
+      {"Deployment", "demo", "backend", "uid-1", json{{"replicas", 3}}, "ScaleDown"},
       {"Backend", "", "http://backend:8000", "",
-       json::parse(R"({"failure_rate": 0, "nested": {"list": [1, "two", null]}})")},
+       json::parse(R"({"failure_rate": 0, "nested": {"list": [1, "two", null]}})"), ""},
   };
   status.current_run = 2;
   status.runs = {
@@ -81,6 +81,7 @@ void expectSameStatus(const ChaosExperimentStatus& a, const ChaosExperimentStatu
     EXPECT_EQ(a.affected[i].namespace_name, b.affected[i].namespace_name);
     EXPECT_EQ(a.affected[i].name, b.affected[i].name);
     EXPECT_EQ(a.affected[i].uid, b.affected[i].uid);
+    EXPECT_EQ(a.affected[i].fault, b.affected[i].fault);
     EXPECT_EQ(a.affected[i].original, b.affected[i].original);
   }
   EXPECT_EQ(a.current_run, b.current_run);

@@ -235,7 +235,7 @@ TEST_F(NetworkPartitionTest, APolicyOfTheSameNameThatIsNotOursIsNeverTouched) {
             std::string::npos);
 
   const std::vector<AffectedResource> affected = {
-      {"NetworkPolicy", "demo", "aftershock-client-backend-partition", "", json::object()}};
+      {"NetworkPolicy", "demo", "aftershock-client-backend-partition", "", json::object(), ""}};
   common::Status injected = fault_->inject(context(), affected);
   ASSERT_FALSE(injected.ok());
   EXPECT_EQ(injected.error().code, ErrorCode::kAlreadyExists);

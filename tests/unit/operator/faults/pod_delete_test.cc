@@ -400,7 +400,7 @@ TEST_F(PodDeleteTest, AnApiFailureDuringInjectIsReturnedWithItsCode) {
 
 TEST_F(PodDeleteTest, AnEntryWithoutAUidIsNeverDeleted) {
   seedPods(1);
-  std::vector<AffectedResource> affected = {{"Pod", "demo", "backend-a", "", json::object()}};
+  std::vector<AffectedResource> affected = {{"Pod", "demo", "backend-a", "", json::object(), ""}};
   common::Status status = fault_->inject(context(), affected);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kInternal);

@@ -227,7 +227,7 @@ TEST_F(TargetPodsTest, ARecordedWorkloadReplacedUnderTheSameNameReadsAsAbsent) {
   v1alpha1::AffectedResource entry{
       "Deployment", "demo", "backend-service",
       metadataString(*kube_.stored(resources::deployments(), "demo", "backend-service"), "uid"),
-      json::object()};
+      json::object(), ""};
   auto recorded = getRecordedWorkload(kube_, entry);
   ASSERT_TRUE(recorded.ok());
   EXPECT_TRUE(recorded->object.has_value());
