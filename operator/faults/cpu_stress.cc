@@ -1,73 +1,16 @@
 // CPUStress: the CPUStress fault type over BackendApi.
 #include "operator/faults/cpu_stress.h"
 
-#include <string>
-#include <vector>
-
-#include "operator/faults/backend_api.h"
+#include "operator/faults/load_stress.h"
 
 namespace aftershock::op {
-namespace {
 
-using common::Result;
-using common::Status;
-using v1alpha1::AffectedResource;
-
-constexpr LoadKind kKind = LoadKind::kCpu;
-
-class CpuStressFault final : public Fault {
- public:
-  bool held() const override { return true; }
-
-  Result<std::vector<AffectedResource>> plan(const FaultContext& context) override {
-    BackendApi api(context.http);
-    return planLoadStress(api, context.experiment.spec.fault.stress.url, kKind);
-  }
-
-  Status inject(const FaultContext& context,
-                const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
-    const CpuLoadRequest request{stressDurationSeconds(context.experiment),
-                                 context.experiment.spec.fault.stress.threads};
-    BackendApi api(context.http);
-    for (const std::string& url : *urls) {
-      Status started = acceptRunningLoad(api, url, kKind, api.startCpu(url, request));
-      if (!started.ok()) return started;
-    }
-    return {};
-  }
-
-  Result<bool> verifyInjected(const FaultContext& context,
-                              const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
-    BackendApi api(context.http);
-    return loadsAre(api, *urls, kKind, /*want_active=*/true);
-  }
-
-  Status rollback(const FaultContext& context,
-                  const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
-    BackendApi api(context.http);
-    for (const std::string& url : *urls) {
-      if (Status stopped = api.stopCpu(url); !stopped.ok()) return stopped;
-    }
-    return {};
-  }
-
-  Result<bool> verifyRolledBack(const FaultContext& context,
-                                const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
-    BackendApi api(context.http);
-    return loadsAre(api, *urls, kKind, /*want_active=*/false);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<Fault> makeCpuStressFault() { return std::make_unique<CpuStressFault>(); }
+std::unique_ptr<Fault> makeCpuStressFault() {
+  return makeLoadStressFault(
+      LoadKind::kCpu, [](BackendApi& api, const std::string& url, const FaultContext& context) {
+        return api.startCpu(url, CpuLoadRequest{stressDurationSeconds(context.experiment),
+                                                context.experiment.spec.fault.stress.threads});
+      });
+}
 
 }  // namespace aftershock::op

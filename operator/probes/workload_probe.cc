@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "operator/api/v1alpha1/selector.h"
 #include "operator/kube/object_fields.h"
 #include "operator/kube/resource.h"
 
@@ -29,29 +30,6 @@ bool hasInteger(const json& object, std::string_view key) {
   return found != nullptr && found->is_number_integer();
 }
 
-std::string joinStrings(const json& values) {
-  std::string text;
-  if (!values.is_array()) return text;
-  for (const json& value : values) {
-    if (!value.is_string()) continue;
-    if (!text.empty()) text.push_back(',');
-    text += value.get<std::string>();
-  }
-  return text;
-}
-
-std::string expressionTerm(const json& expression) {
-  const std::string key = stringMember(expression, "key");
-  const std::string op = stringMember(expression, "operator");
-  if (key.empty()) return {};
-  if (op == "Exists") return key;
-  if (op == "DoesNotExist") return "!" + key;
-  const std::string values = joinStrings(memberOrNull(expression, "values"));
-  if (op == "In") return key + " in (" + values + ")";
-  if (op == "NotIn") return key + " notin (" + values + ")";
-  return {};
-}
-
 bool conditionIsTrue(const json& status, std::string_view type) {
   const json& conditions = memberOrNull(status, "conditions");
   if (!conditions.is_array()) return false;
@@ -72,23 +50,9 @@ CheckResult failure(std::string error) { return CheckResult{false, std::move(err
 }  // namespace
 
 std::string labelSelectorString(const json& selector) {
-  std::string text;
-  auto append = [&text](const std::string& term) {
-    if (term.empty()) return;
-    if (!text.empty()) text.push_back(',');
-    text += term;
-  };
-  const json& match_labels = memberOrNull(selector, "matchLabels");
-  if (match_labels.is_object()) {
-    for (const auto& [key, value] : match_labels.items()) {
-      if (value.is_string()) append(key + "=" + value.get<std::string>());
-    }
-  }
-  const json& expressions = memberOrNull(selector, "matchExpressions");
-  if (expressions.is_array()) {
-    for (const json& expression : expressions) append(expressionTerm(expression));
-  }
-  return text;
+  if (!selector.is_object()) return "";
+  const auto parsed = v1alpha1::parseSelector(selector, "spec.selector");
+  return parsed.ok() ? v1alpha1::selectorString(*parsed) : "";
 }
 
 WorkloadProbe::WorkloadProbe(v1alpha1::WorkloadProbeSpec spec, KubeClient& kube)
