@@ -18,6 +18,9 @@ inline constexpr std::string_view kSteadyStateMet = "SteadyStateMet";  // before
 inline constexpr std::string_view kFaultInjected = "FaultInjected";    // True until rolled back
 inline constexpr std::string_view kRecovered = "Recovered";            // steady state back
 inline constexpr std::string_view kComplete = "Complete";              // terminal, with verdict
+// True when the run's fault was rolled back early (abortWhen fired, or the inject failed); the
+// reason says which and decides how the run ends.
+inline constexpr std::string_view kEndedEarly = "EndedEarly";
 
 // Reasons.
 inline constexpr std::string_view kInvalidSpec = "InvalidSpec";

@@ -37,6 +37,8 @@ SteadyStateOutcome steadyStateOutcome(const RunMeasurement& measurement, common:
                                       common::SteadyTime now,
                                       const std::vector<v1alpha1::ProbeSpec>& probes) {
   for (const ProbeTally& tally : measurement.probes()) {
+    // Any failure since the check began counts, even one a later pass hid between reconciles.
+    if (tally.first_failure && *tally.first_failure >= since) return SteadyStateOutcome::kNotMet;
     if (tally.last_check && *tally.last_check >= since && !tally.last_passed) {
       return SteadyStateOutcome::kNotMet;
     }
@@ -132,8 +134,7 @@ Verdict finalVerdict(const std::vector<v1alpha1::RunRecord>& runs) {
 }
 
 double roundToMilliseconds(common::Duration duration) {
-  return static_cast<double>(
-             std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) /
+  return static_cast<double>(std::chrono::round<std::chrono::milliseconds>(duration).count()) /
          1000.0;
 }
 

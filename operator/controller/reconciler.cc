@@ -18,14 +18,6 @@ using v1alpha1::Verdict;
 
 namespace {
 
-// Errors worth a retry with backoff rather than ending the experiment: the API asked us to
-// slow down, a concurrent write won, or the API server had a passing failure.
-bool retryableApiError(const common::Error& error) {
-  return error.code == common::ErrorCode::kConflict ||
-         error.code == common::ErrorCode::kTooManyRequests ||
-         error.code == common::ErrorCode::kTransient;
-}
-
 ReconcileResult retryAfterError(std::string what) {
   ReconcileResult result;
   result.retry = true;
@@ -148,7 +140,9 @@ ReconcileResult Reconciler::reconcile(const std::string& key) {
   if (experiment.spec.abort) {
     return handleAbort(context, condition::kAborted, "spec.abort is true");
   }
-  if (phase != Phase::kPending && options_.kill_switch()) {
+  // A run under way, or cooling down between repeats, ends; one not started yet waits.
+  const bool started = phase != Phase::kPending || experiment.status.current_run > 1;
+  if (started && options_.kill_switch()) {
     return handleAbort(context, condition::kKillSwitch, "the kill switch is engaged");
   }
   switch (phase) {
@@ -304,6 +298,9 @@ ReconcileResult Reconciler::startRun(Context& context) {
   next.affected.clear();
   next.probes.clear();
   next.verdict = Verdict::kNone;
+  std::erase_if(next.conditions, [](const v1alpha1::Condition& entry) {
+    return entry.type == condition::kEndedEarly;
+  });
   const int runs = context.experiment.spec.repeat.count;
   transition(context, Phase::kSteadyStateCheck,
              "checking the steady state before injecting" +
@@ -323,7 +320,8 @@ ReconcileResult Reconciler::finishDryRun(Context& context) {
   std::unique_ptr<Fault> fault = deps_.make_fault(context.experiment.spec.fault.type);
   common::Result<std::vector<AffectedResource>> plan = fault->plan(faultContext(context));
   if (!plan) {
-    if (retryableApiError(plan.error())) return retryAfterError("plan: " + plan.error().message);
+    // A passing API or transport failure (a timeout included) is retried, not reported.
+    if (plan.error().retryable()) return retryAfterError("plan: " + plan.error().message);
     return finish(context, Phase::kFailed, Verdict::kError, condition::kPlanFailed,
                   "dry run: the fault cannot be planned: " + v1alpha1::describeError(plan.error()));
   }
@@ -391,7 +389,11 @@ ReconcileResult Reconciler::handleInjecting(Context& context) {
   if (context.next.affected.empty()) {
     common::Result<std::vector<AffectedResource>> plan = fault->plan(faultContext(context));
     if (!plan) {
-      if (retryableApiError(plan.error())) return retryAfterError("plan: " + plan.error().message);
+      // Like inject: a passing API or transport failure is retried within inject_timeout.
+      const bool within_timeout = context.now - session->startedAt() < options_.inject_timeout;
+      if (plan.error().retryable() && within_timeout) {
+        return retryAfterError("plan: " + plan.error().message);
+      }
       return finish(context, Phase::kFailed, Verdict::kError, condition::kPlanFailed,
                     "the fault cannot be injected, nothing was touched: " +
                         v1alpha1::describeError(plan.error()));
@@ -445,12 +447,15 @@ ReconcileResult Reconciler::handleInjecting(Context& context) {
   }
   if (deps_.metrics != nullptr) deps_.metrics->injected(fault_name);
 
-  session->withMeasurement([&](RunMeasurement& measurement) {
+  // The first recorded instant stands (an inject repeated after a failed status write), so the
+  // status and the measurement agree on it.
+  const common::SteadyTime injection = session->withMeasurement([&](RunMeasurement& measurement) {
     measurement.markInjected(injected_at);
-    if (!fault->held()) measurement.markFaultEnded(injected_at);
+    if (!fault->held()) measurement.markFaultEnded(*measurement.injectedAt());
     recordMeasurement(context, measurement);
+    return *measurement.injectedAt();
   });
-  context.next.injection_time = time_base_.format(injected_at);
+  context.next.injection_time = time_base_.format(injection);
   const std::string injected_message =
       fault_name + " injected into " + describeAffected(context.next.affected);
   event(context, EventType::kNormal, condition::kInjected, injected_message);
@@ -503,7 +508,12 @@ ReconcileResult Reconciler::handleFaultActive(Context& context) {
 
 ReconcileResult Reconciler::beginRollback(Context& context, std::string_view reason,
                                           std::string message, Verdict verdict) {
-  if (verdict != Verdict::kNone) context.next.verdict = verdict;
+  // How the run ends once rolled back is kept in a condition, not in status.verdict, which
+  // stays empty until the experiment ends.
+  if (verdict != Verdict::kNone) {
+    setCondition(context.next.conditions, condition::kEndedEarly, true, reason, message,
+                 context.experiment.generation, context.now_text);
+  }
   transition(context, Phase::kRollingBack, message);
   setCondition(context.next.conditions, condition::kFaultInjected, true, reason, message,
                context.experiment.generation, context.now_text);
@@ -526,18 +536,23 @@ ReconcileResult Reconciler::handleRollingBack(Context& context) {
   }
   const common::SteadyTime ended_at = deps_.clock.now();
   std::shared_ptr<ProbeSession> session = ensureSession(context);
-  session->withMeasurement([&](RunMeasurement& measurement) {
+  // As with the injection: a rollback repeated after a failed status write keeps the first end.
+  const common::SteadyTime fault_end = session->withMeasurement([&](RunMeasurement& measurement) {
     measurement.markFaultEnded(ended_at);
     recordMeasurement(context, measurement);
+    return *measurement.faultEndedAt();
   });
   if (context.next.fault_end_time.empty())
-    context.next.fault_end_time = time_base_.format(ended_at);
+    context.next.fault_end_time = time_base_.format(fault_end);
   setCondition(context.next.conditions, condition::kFaultInjected, false, condition::kRolledBack,
                "every affected object is back as it was", context.experiment.generation,
                context.now_text);
   event(context, EventType::kNormal, condition::kRolledBack,
         "rolled back " + describeAffected(context.next.affected));
-  if (context.next.verdict == Verdict::kError) {
+  const v1alpha1::Condition* ended_early =
+      findCondition(context.next.conditions, condition::kEndedEarly);
+  if (ended_early != nullptr && ended_early->status == "True" &&
+      ended_early->reason == condition::kInjectFailed) {
     return finish(context, Phase::kFailed, Verdict::kError, condition::kInjectFailed,
                   context.next.message + "; what was touched is rolled back");
   }
@@ -582,7 +597,9 @@ ReconcileResult Reconciler::finishRun(Context& context,
 
   RunOutcome outcome;
   outcome.availability = next.availability;
-  outcome.aborted_early = next.verdict == Verdict::kFail;
+  const v1alpha1::Condition* ended_early = findCondition(next.conditions, condition::kEndedEarly);
+  outcome.aborted_early = ended_early != nullptr && ended_early->status == "True" &&
+                          ended_early->reason == condition::kAbortConditionMet;
   if (recovered_at && fault_end) {
     outcome.time_to_recover_seconds = roundToMilliseconds(*recovered_at - *fault_end);
     next.recovered_time = time_base_.format(*recovered_at);
@@ -609,6 +626,9 @@ ReconcileResult Reconciler::finishRun(Context& context,
         })) {
       why += " (probe " + *failing + ")";
     }
+  }
+  if (outcome.aborted_early) {
+    why = ended_early->message + (recovered_at ? "; the steady state came back afterwards" : "");
   }
 
   v1alpha1::RunRecord run;
@@ -748,9 +768,10 @@ std::shared_ptr<ProbeSession> Reconciler::ensureSession(Context& context) {
     }
     std::optional<common::SteadyTime> detected;
     if (context.next.time_to_detect_seconds) {
-      detected =
-          *injected + std::chrono::duration_cast<common::Duration>(
-                          std::chrono::duration<double>(*context.next.time_to_detect_seconds));
+      // Rounded, not truncated: 0.123 s is 0.12299.. s as a double, and truncation would lose a
+      // millisecond at every restart.
+      detected = *injected + std::chrono::round<common::Duration>(std::chrono::duration<double>(
+                                 *context.next.time_to_detect_seconds));
     }
     measurement.restore(context.next.probes, first_failures, last_failures, detected);
     measurement.markInjected(*injected);

@@ -321,9 +321,10 @@ TEST(FinalVerdictTest, PassesOnlyWhenEveryRunPassed) {
   EXPECT_EQ(finalVerdict({}), Verdict::kError);
 }
 
-TEST(RoundToMillisecondsTest, KeepsMillisecondResolution) {
+TEST(RoundToMillisecondsTest, RoundsToTheNearestMillisecond) {
   EXPECT_DOUBLE_EQ(roundToMilliseconds(milliseconds(37200)), 37.2);
-  EXPECT_DOUBLE_EQ(roundToMilliseconds(std::chrono::microseconds(1234567)), 1.234);
+  EXPECT_DOUBLE_EQ(roundToMilliseconds(std::chrono::microseconds(1234567)), 1.235);
+  EXPECT_DOUBLE_EQ(roundToMilliseconds(std::chrono::microseconds(1234499)), 1.234);
   EXPECT_DOUBLE_EQ(roundToMilliseconds(common::Duration::zero()), 0.0);
 }
 

@@ -260,6 +260,20 @@ TEST_F(ProbeSchedulerTest, InitializeRunsOnANewSessionBeforeItsFirstCheck) {
   EXPECT_EQ(initialized, 1);
 }
 
+TEST_F(ProbeSchedulerTest, NoCheckLandsInANewSessionBeforeItIsInitialized) {
+  // The scheduler thread may run at any moment; here it runs in the middle of ensure().
+  bool empty_when_initialized = false;
+  auto session = scheduler_.ensure("demo/exp", "uid#1", {probeSpec("a", seconds(1))}, 1,
+                                   probes_.maker(), [&](RunMeasurement& measurement) {
+                                     scheduler_.runDue();
+                                     empty_when_initialized = measurement.checks() == 0;
+                                   });
+  EXPECT_TRUE(empty_when_initialized);
+  EXPECT_EQ(probes_.checks("a"), 0);
+  scheduler_.runDue();
+  EXPECT_EQ(checksOf(session, 0), 1);
+}
+
 TEST_F(ProbeSchedulerTest, ResultsFeedTheSessionsMeasurement) {
   auto session = ensure("demo/exp", "uid#1", {probeSpec("a", seconds(1))});
   probes_.push("a", failedCheck("status 503, want 200"));
