@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "common/json_fields.h"
+#include "operator/kube/api_error.h"
+#include "operator/kube/object_fields.h"
 
 namespace aftershock::op {
 namespace {
@@ -39,36 +41,6 @@ std::optional<json> parseObject(std::string_view body) {
 std::string excerpt(std::string_view body) {
   if (body.size() <= kBodyExcerptBytes) return common::toValidUtf8(body);
   return common::toValidUtf8(body.substr(0, kBodyExcerptBytes)) + "...";
-}
-
-std::string stringMember(const json& object, std::string_view name) {
-  auto member = object.find(name);
-  return member != object.end() && member->is_string() ? member->get<std::string>() : std::string();
-}
-
-ErrorCode codeForStatus(int status) {
-  switch (status) {
-    case 400:
-    case 405:
-    case 413:
-    case 415:
-    case 422:
-      return ErrorCode::kInvalid;
-    case 401:
-      return ErrorCode::kUnauthorized;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    case 504:
-      return ErrorCode::kTimeout;
-    default:
-      return status >= 500 ? ErrorCode::kTransient : ErrorCode::kInternal;
-  }
 }
 
 // The Retry-After header, or the body's retry_after_seconds; empty when neither is there.
@@ -104,7 +76,7 @@ Error statusError(std::string_view url, std::string_view what, const HttpRespons
   }
   // The backend's `field` names a member of our request, not of the experiment, so it
   // stays in the message rather than in Error::field (which callers map to the spec).
-  return makeError(codeForStatus(response.status), std::move(message));
+  return makeError(errorCodeForHttpStatus(response.status), std::move(message));
 }
 
 Error transportError(std::string_view url, const Error& error) {
@@ -125,6 +97,12 @@ Error transportError(std::string_view url, const Error& error) {
       break;
   }
   return makeError(error.code, prefix + error.message);
+}
+
+// A request whose 2xx answer carries nothing the caller needs: only whether it succeeded.
+Status succeeded(const Result<HttpResponse>& response) {
+  if (!response.ok()) return response.error();
+  return {};
 }
 
 bool isNumberMember(const json& object, std::string_view name) {
@@ -231,21 +209,15 @@ Result<json> BackendApi::getConfig(std::string_view url) {
 }
 
 Status BackendApi::putConfig(std::string_view url, const json& config) {
-  auto response = call(url, "PUT", "/config", config.dump());
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "PUT", "/config", config.dump()));
 }
 
 Status BackendApi::postFailure(std::string_view url, const FailurePatch& patch) {
-  auto response = call(url, "POST", "/config/failure", failureBody(patch).dump());
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "POST", "/config/failure", failureBody(patch).dump()));
 }
 
 Status BackendApi::postLatency(std::string_view url, const LatencyPatch& patch) {
-  auto response = call(url, "POST", "/config/latency", latencyBody(patch).dump());
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "POST", "/config/latency", latencyBody(patch).dump()));
 }
 
 Result<LoadStatus> BackendApi::getLoad(std::string_view url) {
@@ -261,17 +233,13 @@ Result<LoadStatus> BackendApi::getLoad(std::string_view url) {
 Status BackendApi::startCpu(std::string_view url, const CpuLoadRequest& request) {
   json body = {{"duration_seconds", request.duration_seconds}};
   if (request.threads > 0) body["threads"] = request.threads;
-  auto response = call(url, "POST", loadPath(LoadKind::kCpu), body.dump());
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "POST", loadPath(LoadKind::kCpu), body.dump()));
 }
 
 Status BackendApi::startMemory(std::string_view url, const MemoryLoadRequest& request) {
   json body = {{"megabytes", request.megabytes}};
   if (request.duration_seconds > 0) body["duration_seconds"] = request.duration_seconds;
-  auto response = call(url, "POST", loadPath(LoadKind::kMemory), body.dump());
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "POST", loadPath(LoadKind::kMemory), body.dump()));
 }
 
 Status BackendApi::stopCpu(std::string_view url) { return stopLoad(url, LoadKind::kCpu); }
@@ -279,21 +247,15 @@ Status BackendApi::stopCpu(std::string_view url) { return stopLoad(url, LoadKind
 Status BackendApi::stopMemory(std::string_view url) { return stopLoad(url, LoadKind::kMemory); }
 
 Status BackendApi::stopLoad(std::string_view url, LoadKind kind) {
-  auto response = call(url, "DELETE", loadPath(kind), {});
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "DELETE", loadPath(kind), {}));
 }
 
 Status BackendApi::crash(std::string_view url) {
-  auto response = call(url, "POST", "/crash", {});
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "POST", "/crash", {}));
 }
 
 Status BackendApi::health(std::string_view url) {
-  auto response = call(url, "GET", "/health", {});
-  if (!response.ok()) return response.error();
-  return {};
+  return succeeded(call(url, "GET", "/health", {}));
 }
 
 v1alpha1::AffectedResource backendResource(std::string_view url, json original) {
@@ -304,15 +266,25 @@ v1alpha1::AffectedResource backendResource(std::string_view url, json original) 
   return resource;
 }
 
-Result<std::vector<std::string>> plannedBackendUrls(
+Result<std::vector<const v1alpha1::AffectedResource*>> plannedBackends(
     const std::vector<v1alpha1::AffectedResource>& affected) {
-  std::vector<std::string> urls;
+  std::vector<const v1alpha1::AffectedResource*> backends;
   for (const v1alpha1::AffectedResource& resource : affected) {
-    if (resource.kind == kBackendKind) urls.push_back(resource.name);
+    if (resource.kind == kBackendKind) backends.push_back(&resource);
   }
-  if (urls.empty()) {
+  if (backends.empty()) {
     return makeError(ErrorCode::kInternal, "the plan names no Backend to act on");
   }
+  return backends;
+}
+
+Result<std::vector<std::string>> plannedBackendUrls(
+    const std::vector<v1alpha1::AffectedResource>& affected) {
+  auto backends = plannedBackends(affected);
+  if (!backends.ok()) return backends.error();
+  std::vector<std::string> urls;
+  urls.reserve(backends->size());
+  for (const v1alpha1::AffectedResource* resource : *backends) urls.push_back(resource->name);
   return urls;
 }
 

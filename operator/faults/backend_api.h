@@ -126,8 +126,12 @@ inline constexpr std::string_view kBackendKind = "Backend";
 // "Backend" named by the URL, with `original` as what rollback restores or checks.
 v1alpha1::AffectedResource backendResource(std::string_view url, nlohmann::json original);
 
-// The URLs of the planned "Backend" resources, in plan order. kInternal when there is none:
-// a backend fault was asked to act on a plan that is not its own.
+// The planned "Backend" resources, in plan order, pointing into `affected`. kInternal when
+// there is none: a backend fault was asked to act on a plan that is not its own.
+common::Result<std::vector<const v1alpha1::AffectedResource*>> plannedBackends(
+    const std::vector<v1alpha1::AffectedResource>& affected);
+
+// The URLs of plannedBackends(affected), with the same error.
 common::Result<std::vector<std::string>> plannedBackendUrls(
     const std::vector<v1alpha1::AffectedResource>& affected);
 

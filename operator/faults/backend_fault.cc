@@ -101,38 +101,34 @@ class BackendFault final : public Fault {
 
   Status rollback(const FaultContext& context,
                   const std::vector<AffectedResource>& affected) override {
+    auto backends = plannedBackends(affected);
+    if (!backends.ok()) return backends.error();
     BackendApi api(context.http);
-    bool any = false;
-    for (const AffectedResource& resource : affected) {
-      if (resource.kind != kBackendKind) continue;
-      any = true;
+    for (const AffectedResource* resource : *backends) {
       // A record that is not a whole config (status edited by hand, or written by another
       // version) would be refused by PUT /config; saying why beats the backend's 400.
-      if (Status valid = checkBackendConfig(resource.original); !valid.ok()) {
-        return makeError(ErrorCode::kInvalid, "cannot restore backend " + resource.name +
+      if (Status valid = checkBackendConfig(resource->original); !valid.ok()) {
+        return makeError(ErrorCode::kInvalid, "cannot restore backend " + resource->name +
                                                   ": the recorded original " +
                                                   valid.error().message);
       }
-      if (Status put = api.putConfig(resource.name, resource.original); !put.ok()) return put;
+      if (Status put = api.putConfig(resource->name, resource->original); !put.ok()) return put;
     }
-    if (!any) return makeError(ErrorCode::kInternal, "the plan names no Backend to act on");
     return {};
   }
 
   Result<bool> verifyRolledBack(const FaultContext& context,
                                 const std::vector<AffectedResource>& affected) override {
+    auto backends = plannedBackends(affected);
+    if (!backends.ok()) return backends.error();
     BackendApi api(context.http);
-    bool any = false;
-    for (const AffectedResource& resource : affected) {
-      if (resource.kind != kBackendKind) continue;
-      any = true;
-      auto config = api.getConfig(resource.name);
+    for (const AffectedResource* resource : *backends) {
+      auto config = api.getConfig(resource->name);
       if (!config.ok()) return config.error();
       // json's == compares numbers by value, so 0 (as status storage may hand the record
       // back) equals 0.0 (as the backend answers).
-      if (*config != resource.original) return false;
+      if (*config != resource->original) return false;
     }
-    if (!any) return makeError(ErrorCode::kInternal, "the plan names no Backend to act on");
     return true;
   }
 };

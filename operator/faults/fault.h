@@ -68,6 +68,23 @@ class Fault {
       const FaultContext& context, const std::vector<v1alpha1::AffectedResource>& affected) = 0;
 };
 
+// A fault that is a single act with nothing to undo (PodDelete: the pods' owner replaces
+// them; RolloutRestart: the new pods are the recovery; ProcessCrash: the backend is
+// restarted by Kubernetes). Not held; rollback does nothing and finds nothing to restore.
+class SingleActFault : public Fault {
+ public:
+  bool held() const override { return false; }
+  common::Status rollback(const FaultContext& /*context*/,
+                          const std::vector<v1alpha1::AffectedResource>& /*affected*/) override {
+    return {};
+  }
+  common::Result<bool> verifyRolledBack(
+      const FaultContext& /*context*/,
+      const std::vector<v1alpha1::AffectedResource>& /*affected*/) override {
+    return true;
+  }
+};
+
 // The fault for spec.fault.type.
 std::unique_ptr<Fault> makeFault(v1alpha1::FaultType type);
 

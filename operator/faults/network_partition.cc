@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "operator/api/v1alpha1/selector.h"
@@ -46,16 +47,8 @@ std::string boundedName(std::string_view text) {
   return head + "-" + hash;
 }
 
-const json* member(const json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
 std::string labelOf(const json& object, std::string_view key) {
-  const json* metadata = member(object, "metadata");
-  const json* labels = metadata != nullptr ? member(*metadata, "labels") : nullptr;
-  return labels != nullptr ? stringMember(*labels, key) : std::string();
+  return stringMember(memberOrNull(memberOrNull(object, "metadata"), "labels"), key);
 }
 
 // Whether `policy` carries this experiment's labels: created by it (or by an earlier run of
@@ -134,8 +127,7 @@ common::Result<json> desiredPolicy(const v1alpha1::ChaosExperiment& experiment,
 }
 
 const json* ownerReferences(const json& object) {
-  const json* metadata = member(object, "metadata");
-  return metadata != nullptr ? member(*metadata, "ownerReferences") : nullptr;
+  return findMember(memberOrNull(object, "metadata"), "ownerReferences");
 }
 
 // Whether two optional members are both absent or both present and equal.
@@ -145,7 +137,7 @@ bool sameMember(const json* a, const json* b) {
 
 // Whether an existing policy already has what `desired` sets.
 bool converged(const json& existing, const json& desired) {
-  return sameMember(member(existing, "spec"), member(desired, "spec")) &&
+  return sameMember(findMember(existing, "spec"), findMember(desired, "spec")) &&
          sameMember(ownerReferences(existing), ownerReferences(desired));
 }
 
@@ -169,6 +161,21 @@ common::Status convergeExisting(KubeClient& kube, const v1alpha1::ChaosExperimen
   auto updated = kube.update(resources::networkPolicies(), entry.namespace_name, replacement);
   if (!updated.ok()) return prefixed(updated.error(), "updating " + description);
   return {};
+}
+
+// The policy `entry` names when it is this experiment's; nullopt when there is none, or when
+// the policy of that name belongs to someone else.
+common::Result<std::optional<json>> ourPolicy(KubeClient& kube,
+                                              const v1alpha1::ChaosExperiment& experiment,
+                                              const AffectedResource& entry) {
+  auto existing = kube.get(resources::networkPolicies(), entry.namespace_name, entry.name);
+  if (!existing.ok()) {
+    if (existing.error().code == ErrorCode::kNotFound) return std::optional<json>();
+    return prefixed(existing.error(),
+                    "reading " + policyDescription(entry.namespace_name, entry.name));
+  }
+  if (!ownedBy(*existing, experiment)) return std::optional<json>();
+  return std::optional<json>(std::move(existing).value());
 }
 
 class NetworkPartitionFault final : public Fault {
@@ -223,14 +230,9 @@ class NetworkPartitionFault final : public Fault {
                                       const std::vector<AffectedResource>& affected) override {
     for (const AffectedResource& entry : affected) {
       if (entry.kind != kPolicyKind) return notAPolicy(entry);
-      auto existing =
-          context.kube.get(resources::networkPolicies(), entry.namespace_name, entry.name);
-      if (!existing.ok()) {
-        if (existing.error().code == ErrorCode::kNotFound) return false;
-        return prefixed(existing.error(),
-                        "reading " + policyDescription(entry.namespace_name, entry.name));
-      }
-      if (!ownedBy(*existing, context.experiment)) return false;
+      auto policy = ourPolicy(context.kube, context.experiment, entry);
+      if (!policy.ok()) return policy.error();
+      if (!*policy) return false;
     }
     return true;
   }
@@ -241,20 +243,16 @@ class NetworkPartitionFault final : public Fault {
                           const std::vector<AffectedResource>& affected) override {
     for (const AffectedResource& entry : affected) {
       if (entry.kind != kPolicyKind) return notAPolicy(entry);
-      const std::string description = policyDescription(entry.namespace_name, entry.name);
-      auto existing =
-          context.kube.get(resources::networkPolicies(), entry.namespace_name, entry.name);
-      if (!existing.ok()) {
-        if (existing.error().code == ErrorCode::kNotFound) continue;
-        return prefixed(existing.error(), "reading " + description);
-      }
-      if (!ownedBy(*existing, context.experiment)) continue;
+      auto policy = ourPolicy(context.kube, context.experiment, entry);
+      if (!policy.ok()) return policy.error();
+      if (!*policy) continue;
       DeleteOptions options;
-      options.precondition_resource_version = metadataString(*existing, "resourceVersion");
+      options.precondition_resource_version = metadataString(**policy, "resourceVersion");
       common::Status removed = context.kube.remove(resources::networkPolicies(),
                                                    entry.namespace_name, entry.name, options);
       if (!removed.ok() && removed.error().code != ErrorCode::kNotFound) {
-        return prefixed(removed.error(), "deleting " + description);
+        return prefixed(removed.error(),
+                        "deleting " + policyDescription(entry.namespace_name, entry.name));
       }
     }
     return {};
@@ -264,14 +262,9 @@ class NetworkPartitionFault final : public Fault {
                                         const std::vector<AffectedResource>& affected) override {
     for (const AffectedResource& entry : affected) {
       if (entry.kind != kPolicyKind) return notAPolicy(entry);
-      auto existing =
-          context.kube.get(resources::networkPolicies(), entry.namespace_name, entry.name);
-      if (!existing.ok()) {
-        if (existing.error().code == ErrorCode::kNotFound) continue;
-        return prefixed(existing.error(),
-                        "reading " + policyDescription(entry.namespace_name, entry.name));
-      }
-      if (ownedBy(*existing, context.experiment)) return false;
+      auto policy = ourPolicy(context.kube, context.experiment, entry);
+      if (!policy.ok()) return policy.error();
+      if (*policy) return false;
     }
     return true;
   }

@@ -96,10 +96,8 @@ common::Status deleteRecordedPod(KubeClient& kube, const AffectedResource& entry
                                " delete attempts; the delete will be retried");
 }
 
-class PodDeleteFault final : public Fault {
+class PodDeleteFault final : public SingleActFault {
  public:
-  bool held() const override { return false; }
-
   common::Result<std::vector<AffectedResource>> plan(const FaultContext& context) override {
     const v1alpha1::ChaosExperimentSpec& spec = context.experiment.spec;
     auto target = resolveTargetPods(context.kube, spec.target);
@@ -164,16 +162,6 @@ class PodDeleteFault final : public Fault {
       auto gone = recordedPodGone(context.kube, entry);
       if (!gone.ok() || !*gone) return gone;
     }
-    return true;
-  }
-
-  // The pods' owner replaces them; recovery is measured by the probes, not undone here.
-  common::Status rollback(const FaultContext& /*context*/,
-                          const std::vector<AffectedResource>& /*affected*/) override {
-    return {};
-  }
-  common::Result<bool> verifyRolledBack(
-      const FaultContext& /*context*/, const std::vector<AffectedResource>& /*affected*/) override {
     return true;
   }
 };

@@ -21,9 +21,8 @@ bool isDroppedConnection(const common::Error& error) {
   return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout;
 }
 
-class ProcessCrashFault final : public Fault {
+class ProcessCrashFault final : public SingleActFault {
  public:
-  bool held() const override { return false; }
   // A second crash would be a second fault: at most once per run.
   bool repeatable() const override { return false; }
 
@@ -53,13 +52,6 @@ class ProcessCrashFault final : public Fault {
                               const std::vector<AffectedResource>& affected) override {
     auto urls = plannedBackendUrls(affected);
     if (!urls.ok()) return urls.error();
-    return true;
-  }
-
-  Status rollback(const FaultContext&, const std::vector<AffectedResource>&) override { return {}; }
-
-  Result<bool> verifyRolledBack(const FaultContext&,
-                                const std::vector<AffectedResource>&) override {
     return true;
   }
 

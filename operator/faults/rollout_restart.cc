@@ -16,32 +16,25 @@ using v1alpha1::AffectedResource;
 constexpr std::string_view kOriginalValue = "restartedAt";
 constexpr std::string_view kPlannedValue = "plannedRestartedAt";
 
-const json* member(const json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
 // spec.template.metadata.annotations[kRestartedAtAnnotation] when it is a string.
 std::optional<std::string> restartedAt(const json& workload) {
   const json* node = &workload;
   for (std::string_view key : {"spec", "template", "metadata", "annotations"}) {
-    node = member(*node, key);
+    node = findMember(*node, key);
     if (node == nullptr) return std::nullopt;
   }
-  const json* value = member(*node, kRestartedAtAnnotation);
+  const json* value = findMember(*node, kRestartedAtAnnotation);
   if (value == nullptr || !value->is_string()) return std::nullopt;
   return value->get<std::string>();
 }
 
 bool paused(const json& workload) {
-  const json* spec = member(workload, "spec");
-  const json* value = spec != nullptr ? member(*spec, "paused") : nullptr;
+  const json* value = findMember(memberOrNull(workload, "spec"), "paused");
   return value != nullptr && value->is_boolean() && value->get<bool>();
 }
 
 common::Result<std::string> plannedValue(const AffectedResource& entry) {
-  const json* value = member(entry.original, kPlannedValue);
+  const json* value = findMember(entry.original, kPlannedValue);
   if (value == nullptr || !value->is_string() || value->get<std::string>().empty()) {
     return common::makeError(ErrorCode::kInternal,
                              "status.affected lists " + entry.kind + " " + entry.namespace_name +
@@ -51,10 +44,8 @@ common::Result<std::string> plannedValue(const AffectedResource& entry) {
   return value->get<std::string>();
 }
 
-class RolloutRestartFault final : public Fault {
+class RolloutRestartFault final : public SingleActFault {
  public:
-  bool held() const override { return false; }
-
   common::Result<std::vector<AffectedResource>> plan(const FaultContext& context) override {
     const v1alpha1::TargetSpec& target = context.experiment.spec.target;
     auto workload = getWorkload(context.kube, target.kind, target.namespace_name, target.name);
@@ -116,16 +107,6 @@ class RolloutRestartFault final : public Fault {
       if (!workload.ok()) return workload.error();
       if (!workload->object || restartedAt(*workload->object) != *planned) return false;
     }
-    return true;
-  }
-
-  // A restart is not undone; the new pods are the recovery.
-  common::Status rollback(const FaultContext& /*context*/,
-                          const std::vector<AffectedResource>& /*affected*/) override {
-    return {};
-  }
-  common::Result<bool> verifyRolledBack(
-      const FaultContext& /*context*/, const std::vector<AffectedResource>& /*affected*/) override {
     return true;
   }
 };

@@ -16,10 +16,9 @@ using v1alpha1::AffectedResource;
 constexpr std::string_view kOriginalReplicas = "replicas";
 
 std::optional<std::int64_t> recordedReplicas(const AffectedResource& entry) {
-  if (!entry.original.is_object()) return std::nullopt;
-  const auto it = entry.original.find(kOriginalReplicas);
-  if (it == entry.original.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
+  const json* replicas = findMember(entry.original, kOriginalReplicas);
+  if (replicas == nullptr || !replicas->is_number_integer()) return std::nullopt;
+  return replicas->get<std::int64_t>();
 }
 
 common::Error withoutOriginal(const AffectedResource& entry) {

@@ -12,18 +12,10 @@ namespace {
 
 using v1alpha1::TargetKind;
 
-// object[key] when `object` is an object holding `key`, else nullptr. Never throws.
-const json* member(const json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
 bool hasReadyCondition(const json& pod) {
-  const json* status = member(pod, "status");
-  const json* conditions = status != nullptr ? member(*status, "conditions") : nullptr;
-  if (conditions == nullptr || !conditions->is_array()) return false;
-  return std::any_of(conditions->begin(), conditions->end(), [](const json& condition) {
+  const json& conditions = memberOrNull(memberOrNull(pod, "status"), "conditions");
+  if (!conditions.is_array()) return false;
+  return std::any_of(conditions.begin(), conditions.end(), [](const json& condition) {
     return stringMember(condition, "type") == "Ready" &&
            stringMember(condition, "status") == "True";
   });
@@ -31,10 +23,9 @@ bool hasReadyCondition(const json& pod) {
 
 std::map<std::string, std::string> labelsOf(const json& object) {
   std::map<std::string, std::string> labels;
-  const json* metadata = member(object, "metadata");
-  const json* found = metadata != nullptr ? member(*metadata, "labels") : nullptr;
-  if (found == nullptr || !found->is_object()) return labels;
-  for (const auto& [key, value] : found->items()) {
+  const json& found = memberOrNull(memberOrNull(object, "metadata"), "labels");
+  if (!found.is_object()) return labels;
+  for (const auto& [key, value] : found.items()) {
     if (value.is_string()) labels[key] = value.get<std::string>();
   }
   return labels;
@@ -65,8 +56,7 @@ common::Result<v1alpha1::LabelSelector> workloadSelector(const json& workload,
   if (!target.selector.empty()) return target.selector;
   const std::string description =
       workloadDescription(target.kind, target.namespace_name, target.name);
-  const json* spec = member(workload, "spec");
-  const json* selector = spec != nullptr ? member(*spec, "selector") : nullptr;
+  const json* selector = findMember(memberOrNull(workload, "spec"), "selector");
   if (selector == nullptr) {
     return common::makeError(common::ErrorCode::kInvalid,
                              description + " has no spec.selector; set spec.target.selector");
@@ -86,12 +76,10 @@ TargetPod podFromObject(const json& pod) {
   TargetPod result;
   result.name = metadataString(pod, "name");
   result.uid = metadataString(pod, "uid");
-  const json* status = member(pod, "status");
-  result.phase = status != nullptr ? stringMember(*status, "phase") : std::string();
+  result.phase = stringMember(memberOrNull(pod, "status"), "phase");
   result.ready = hasReadyCondition(pod);
-  const json* metadata = member(pod, "metadata");
-  const json* deletion = metadata != nullptr ? member(*metadata, "deletionTimestamp") : nullptr;
-  result.terminating = deletion != nullptr && !deletion->is_null();
+  const json& deletion = memberOrNull(memberOrNull(pod, "metadata"), "deletionTimestamp");
+  result.terminating = !deletion.is_null();
   return result;
 }
 
@@ -167,8 +155,7 @@ common::Result<RecordedWorkload> getRecordedWorkload(KubeClient& kube,
 }
 
 std::int64_t desiredReplicas(const json& workload) {
-  const json* spec = member(workload, "spec");
-  return spec != nullptr ? integerMember(*spec, "replicas", 1) : 1;
+  return integerMember(memberOrNull(workload, "spec"), "replicas", 1);
 }
 
 common::Result<ResolvedTarget> resolveTargetPods(KubeClient& kube,

@@ -25,10 +25,19 @@ ErrorCode codeFor(int status_code, std::string_view reason) {
   if (reason == "Gone" || reason == "Expired") return ErrorCode::kGone;
   if (reason == "TooManyRequests") return ErrorCode::kTooManyRequests;
   if (reason == "Timeout" || reason == "ServerTimeout") return ErrorCode::kTimeout;
+  // The API server's own meanings of two statuses a plain HTTP peer does not send: an Accept
+  // it cannot serve, and a resourceVersion too old to watch or list from.
+  if (status_code == 406) return ErrorCode::kInvalid;
+  if (status_code == 410) return ErrorCode::kGone;
+  return errorCodeForHttpStatus(status_code);
+}
+
+}  // namespace
+
+ErrorCode errorCodeForHttpStatus(int status_code) {
   switch (status_code) {
     case 400:
     case 405:
-    case 406:
     case 413:
     case 415:
     case 422:
@@ -41,8 +50,6 @@ ErrorCode codeFor(int status_code, std::string_view reason) {
       return ErrorCode::kNotFound;
     case 409:
       return ErrorCode::kConflict;
-    case 410:
-      return ErrorCode::kGone;
     case 429:
       return ErrorCode::kTooManyRequests;
     case 504:
@@ -51,8 +58,6 @@ ErrorCode codeFor(int status_code, std::string_view reason) {
       return status_code >= 500 ? ErrorCode::kTransient : ErrorCode::kInternal;
   }
 }
-
-}  // namespace
 
 common::Error decodeStatusObject(const nlohmann::json& status, std::string_view what) {
   // A Status from a misbehaving peer may carry anything; a wrong type is ignored, not thrown.

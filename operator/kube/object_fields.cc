@@ -2,6 +2,18 @@
 
 namespace aftershock::op {
 
+const json* findMember(const json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+const json& memberOrNull(const json& object, std::string_view key) {
+  static const json kNull;
+  const json* found = findMember(object, key);
+  return found == nullptr ? kNull : *found;
+}
+
 std::string stringMember(const json& object, std::string_view key) {
   if (!object.is_object()) return {};
   auto it = object.find(key);

@@ -10,6 +10,11 @@
 
 namespace aftershock::op {
 
+// &object[key] when `object` is an object holding `key`, else nullptr.
+const json* findMember(const json& object, std::string_view key);
+// object[key] when `object` is an object holding `key`, else a null value; lets a path be
+// read as memberOrNull(memberOrNull(pod, "metadata"), "labels") without a check per step.
+const json& memberOrNull(const json& object, std::string_view key);
 // object[key] when it is a string, else "".
 std::string stringMember(const json& object, std::string_view key);
 // object[key] when it is an integer, else `fallback`.

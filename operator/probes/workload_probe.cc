@@ -12,21 +12,8 @@ namespace {
 
 using v1alpha1::TargetKind;
 
-// object[key] when `object` is an object holding `key`, else nullptr. Never throws.
-const json* member(const json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-const json& memberOrNull(const json& object, std::string_view key) {
-  static const json kNull;
-  const json* found = member(object, key);
-  return found == nullptr ? kNull : *found;
-}
-
 bool hasInteger(const json& object, std::string_view key) {
-  const json* found = member(object, key);
+  const json* found = findMember(object, key);
   return found != nullptr && found->is_number_integer();
 }
 
@@ -40,7 +27,7 @@ bool conditionIsTrue(const json& status, std::string_view type) {
 }
 
 bool isServing(const json& pod) {
-  if (member(memberOrNull(pod, "metadata"), "deletionTimestamp") != nullptr) return false;
+  if (findMember(memberOrNull(pod, "metadata"), "deletionTimestamp") != nullptr) return false;
   const json& status = memberOrNull(pod, "status");
   return stringMember(status, "phase") == "Running" && conditionIsTrue(status, "Ready");
 }

@@ -157,13 +157,18 @@ class ReconcilerTest : public ::testing::Test {
     }
     return phase(name) == wanted;
   }
+  // A new experiment through its steady-state check: Pending -> SteadyStateCheck, then its
+  // probes' first checks pass. The next reconcile plans and injects the fault.
+  void passSteadyState(const std::string& name = "exp") {
+    reconcile(name);
+    ASSERT_EQ(phase(name), Phase::kSteadyStateCheck);
+    scheduler_->runDue();
+  }
   // A new experiment to FaultActive (or Recovering for a fault that is not held), injected
   // at the current instant: Pending -> SteadyStateCheck, its probes' first checks pass, then
   // steady state is met and the fault goes in.
   void injectNow(const std::string& name = "exp") {
-    reconcile(name);
-    ASSERT_EQ(phase(name), Phase::kSteadyStateCheck);
-    scheduler_->runDue();
+    passSteadyState(name);
     reconcile(name);
     ASSERT_TRUE(phase(name) == Phase::kFaultActive || phase(name) == Phase::kRecovering)
         << status(name).message;
@@ -870,8 +875,7 @@ TEST_F(ReconcilerTest, AConflictOnAStatusWriteAsksForARetry) {
 
 TEST_F(ReconcilerTest, AConflictBeforeInjectionLeavesNothingInjected) {
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   kube_.failNext(Verb::kUpdate, common::makeError(ErrorCode::kConflict, "modified"));
   const ReconcileResult result = reconcile();
   EXPECT_TRUE(result.retry);
@@ -886,8 +890,7 @@ TEST_F(ReconcilerTest, APlanThatFindsNoTargetFailsAndNothingIsTouched) {
   fault_.setPlan(
       common::makeError(ErrorCode::kNotFound, "deployments.apps \"backend-service\" not found"));
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   const ReconcileResult result = reconcile();
   EXPECT_FALSE(result.retry);
   const v1alpha1::ChaosExperimentStatus now = status();
@@ -906,8 +909,7 @@ TEST_F(ReconcilerTest, APlanThatFindsNoTargetFailsAndNothingIsTouched) {
 TEST_F(ReconcilerTest, APlanThatFindsNothingFails) {
   fault_.setPlan(std::vector<AffectedResource>{});
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   reconcile();
   EXPECT_EQ(phase(), Phase::kFailed);
   EXPECT_EQ(status().message, "the fault found nothing to act on; nothing was touched");
@@ -917,8 +919,7 @@ TEST_F(ReconcilerTest, APlanThatFindsNothingFails) {
 TEST_F(ReconcilerTest, APlanThatTimesOutIsRetried) {
   fault_.setPlan(common::makeError(ErrorCode::kTimeout, "GET deployments: timed out"));
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   const ReconcileResult result = reconcile();
   EXPECT_TRUE(result.retry);
   EXPECT_EQ(phase(), Phase::kInjecting);
@@ -931,8 +932,7 @@ TEST_F(ReconcilerTest, APlanThatTimesOutIsRetried) {
 TEST_F(ReconcilerTest, APlanThatKeepsFailingGivesUpAfterTheInjectTimeout) {
   fault_.setPlan(common::makeError(ErrorCode::kUnavailable, "connection refused"));
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   EXPECT_TRUE(reconcile().retry);
   clock_.advance(seconds(60));
   const ReconcileResult result = reconcile();
@@ -945,8 +945,7 @@ TEST_F(ReconcilerTest, APlanThatKeepsFailingGivesUpAfterTheInjectTimeout) {
 TEST_F(ReconcilerTest, ARetryableInjectFailureIsRetried) {
   fault_.failInject(common::makeError(ErrorCode::kTransient, "503 from the backend"));
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   const ReconcileResult result = reconcile();
   EXPECT_TRUE(result.retry);
   EXPECT_EQ(phase(), Phase::kInjecting);
@@ -961,8 +960,7 @@ TEST_F(ReconcilerTest, TheVerdictStaysEmptyWhileAFailedInjectIsRolledBack) {
   fault_.failInject(common::makeError(ErrorCode::kForbidden, "cannot patch deployments"));
   fault_.failRollback(common::makeError(ErrorCode::kTransient, "backend unreachable"), 2);
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   EXPECT_TRUE(reconcile().retry);
   v1alpha1::ChaosExperimentStatus now = status();
   ASSERT_EQ(now.phase, Phase::kRollingBack);
@@ -980,8 +978,7 @@ TEST_F(ReconcilerTest, TheVerdictStaysEmptyWhileAFailedInjectIsRolledBack) {
 TEST_F(ReconcilerTest, AnInjectThatCannotWorkIsRolledBackAndFails) {
   fault_.failInject(common::makeError(ErrorCode::kForbidden, "cannot patch deployments"));
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   const ReconcileResult result = reconcile();
   EXPECT_FALSE(result.retry);
   const v1alpha1::ChaosExperimentStatus now = status();
@@ -1057,8 +1054,7 @@ TEST_F(ReconcilerTest, ARestartDuringRecoveryMeasuresFromTheRecordedFaultEnd) {
 
 TEST_F(ReconcilerTest, ARestartKeepsTheMillisecondsOfTheDetection) {
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   clock_.advance(milliseconds(999));
   reconcile();  // injected at 0.999 s
   ASSERT_EQ(phase(), Phase::kFaultActive);
@@ -1077,8 +1073,7 @@ TEST_F(ReconcilerTest, ARestartKeepsTheMillisecondsOfTheDetection) {
 
 TEST_F(ReconcilerTest, AnInjectRepeatedAfterAFailedWriteKeepsTheFirstInjectionTime) {
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   fault_.setOnInject([this](const std::vector<AffectedResource>&) {
     kube_.failNext(Verb::kUpdate, common::makeError(ErrorCode::kConflict, "modified"));
   });
@@ -1119,8 +1114,7 @@ TEST_F(ReconcilerTest, ARollbackRepeatedAfterAFailedWriteKeepsTheFirstFaultEnd) 
 TEST_F(ReconcilerTest, AFaultThatMustNotRepeatIsNotInjectedAgainAfterARestart) {
   fault_.setRepeatable(false);
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   // The process dies between the inject and the status write that records it.
   fault_.setOnInject([this](const std::vector<AffectedResource>&) {
     kube_.failNext(Verb::kUpdate, common::makeError(ErrorCode::kTransient, "connection reset"));
@@ -1141,8 +1135,7 @@ TEST_F(ReconcilerTest, AFaultThatMustNotRepeatIsNotInjectedAgainAfterARestart) {
 
 TEST_F(ReconcilerTest, ARepeatableFaultIsInjectedAgainAfterARestartInInjecting) {
   create(baseSpec());
-  reconcile();
-  scheduler_->runDue();
+  passSteadyState();
   fault_.setOnInject([this](const std::vector<AffectedResource>&) {
     kube_.failNext(Verb::kUpdate, common::makeError(ErrorCode::kTransient, "connection reset"));
   });

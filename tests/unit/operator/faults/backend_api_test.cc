@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/fakes/fake_http_client.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -19,10 +20,6 @@ using testing::FakeHttpClient;
 constexpr const char* kUrl = "http://backend-service:8000";
 constexpr const char* kConfig =
     R"({"failure_rate":0.25,"status_code":503,"delay_ms":100,"delay_rate":0.0})";
-
-json bodyOf(const common::HttpClientRequest& request) {
-  return json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-}
 
 class BackendApiTest : public ::testing::Test {
  protected:

@@ -6,16 +6,13 @@
 #include <vector>
 
 #include "operator/faults/backend_api.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
 
 using common::ErrorCode;
 using nlohmann::json;
-using testing::FakeHttpClient;
 using v1alpha1::AffectedResource;
 
 constexpr const char* kUrl = "http://backend-service:8000";
@@ -23,32 +20,19 @@ constexpr const char* kUrl = "http://backend-service:8000";
 constexpr const char* kOriginal =
     R"({"failure_rate":0.1,"status_code":502,"delay_ms":50,"delay_rate":0.0})";
 
-json bodyOf(const common::HttpClientRequest& request) {
-  return json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-}
-
-class BackendFaultTest : public ::testing::Test {
+class BackendFaultTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "backend-errors";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kBackendFault;
+    nameExperiment("backend-errors", v1alpha1::FaultType::kBackendFault);
     experiment_.spec.fault.backend_fault.url = kUrl;
+    fault_ = makeBackendFault();
   }
-
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
 
   std::vector<AffectedResource> planned() {
     return {backendResource(kUrl, json::parse(kOriginal))};
   }
 
   v1alpha1::BackendFaultSpec& spec() { return experiment_.spec.fault.backend_fault; }
-
-  testing::FakeKubeClient kube_;
-  FakeHttpClient http_;
-  testing::FakeRandom random_{{0.5}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makeBackendFault();
 };
 
 TEST_F(BackendFaultTest, IsHeldUntilRollback) { EXPECT_TRUE(fault_->held()); }

@@ -8,9 +8,7 @@
 
 #include "operator/api/v1alpha1/selector.h"
 #include "operator/kube/object_fields.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -20,20 +18,15 @@ using testing::FakeKubeClient;
 using v1alpha1::AffectedResource;
 using v1alpha1::LabelSelector;
 using Verb = FakeKubeClient::Verb;
-using Labels = std::map<std::string, std::string>;
 
-class NetworkPartitionTest : public ::testing::Test {
+class NetworkPartitionTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "client-backend-partition";
-    experiment_.uid = "experiment-uid";
-    experiment_.spec.target.kind = v1alpha1::TargetKind::kDeployment;
-    experiment_.spec.target.name = "backend-service";
-    experiment_.spec.target.namespace_name = "demo";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kNetworkPartition;
+    nameExperiment("client-backend-partition", v1alpha1::FaultType::kNetworkPartition);
+    targetBackendDeployment();
     experiment_.spec.fault.network_partition.from.match_labels = {{"app", "client-service"}};
     experiment_.spec.fault.network_partition.to.match_labels = {{"app", "backend-service"}};
+    fault_ = makeNetworkPartitionFault();
   }
 
   json policy() {
@@ -44,16 +37,6 @@ class NetworkPartitionTest : public ::testing::Test {
   std::optional<json> stored() {
     return kube_.stored(resources::networkPolicies(), "demo",
                         "aftershock-client-backend-partition");
-  }
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
-  std::vector<AffectedResource> plan() {
-    auto planned = fault_->plan(context());
-    EXPECT_TRUE(planned.ok()) << planned.error().message;
-    return planned.ok() ? *planned : std::vector<AffectedResource>{};
-  }
-  bool verified(common::Result<bool> result) {
-    EXPECT_TRUE(result.ok()) << result.error().message;
-    return result.ok() && *result;
   }
 
   // Whether the policy's single ingress rule admits a pod of `labels` in the policy's own
@@ -67,12 +50,6 @@ class NetworkPartitionTest : public ::testing::Test {
     }
     return false;
   }
-
-  FakeKubeClient kube_;
-  testing::FakeHttpClient http_;
-  testing::FakeRandom random_{{0.0}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makeNetworkPartitionFault();
 };
 
 TEST_F(NetworkPartitionTest, IsHeldUntilRollback) { EXPECT_TRUE(fault_->held()); }

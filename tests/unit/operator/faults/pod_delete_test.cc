@@ -7,9 +7,7 @@
 #include <vector>
 
 #include "operator/kube/object_fields.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -21,7 +19,6 @@ using v1alpha1::AffectedResource;
 using v1alpha1::PodDeleteMode;
 using v1alpha1::PodDeleteSpec;
 using Verb = FakeKubeClient::Verb;
-using Labels = std::map<std::string, std::string>;
 
 // Forwards to a FakeKubeClient and keeps the options of every delete, which the fake drops.
 class DeleteRecordingKube final : public KubeClient {
@@ -64,15 +61,6 @@ class DeleteRecordingKube final : public KubeClient {
  private:
   FakeKubeClient& fake_;
 };
-
-json pod(const std::string& name, const Labels& labels, const std::string& phase = "Running",
-         bool ready = true) {
-  return {
-      {"metadata", {{"name", name}, {"labels", labels}}},
-      {"status",
-       {{"phase", phase},
-        {"conditions", json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}}}};
-}
 
 TargetPod targetPod(const std::string& name, bool ready = true,
                     const std::string& phase = "Running") {
@@ -152,30 +140,23 @@ TEST(ChoosePodsTest, RunningAndReadyPodsArePreferred) {
   EXPECT_EQ(names(choosePods(pods, 5, zero)).size(), 3u);
 }
 
-class PodDeleteTest : public ::testing::Test {
+class PodDeleteTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "backend-pod-delete";
-    experiment_.uid = "experiment-uid";
-    experiment_.spec.target.kind = v1alpha1::TargetKind::kDeployment;
-    experiment_.spec.target.name = "backend-service";
-    experiment_.spec.target.namespace_name = "demo";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kPodDelete;
+    nameExperiment("backend-pod-delete", v1alpha1::FaultType::kPodDelete);
+    targetBackendDeployment();
     experiment_.spec.fault.pod_delete.grace_period_seconds = 5;
+    fault_ = makePodDeleteFault();
+    fault_kube_ = &recording_;
     ASSERT_TRUE(kube_
                     .create(resources::deployments(), "demo",
-                            {{"metadata", {{"name", "backend-service"}}},
-                             {"spec",
-                              {{"replicas", 3},
-                               {"selector", {{"matchLabels", backend_}}},
-                               {"template", {{"metadata", {{"labels", backend_}}}}}}}})
+                            workloadObject("backend-service", 3, backend_))
                     .ok());
   }
 
   void seedPods(int count) {
     for (int i = 0; i < count; ++i)
-      seedPod(pod("backend-" + std::string(1, char('a' + i)), backend_));
+      seedPod(podObject("backend-" + std::string(1, char('a' + i)), backend_));
   }
   void seedPod(const json& object) {
     ASSERT_TRUE(kube_.create(resources::pods(), "demo", object).ok());
@@ -184,20 +165,8 @@ class PodDeleteTest : public ::testing::Test {
     auto stored = kube_.stored(resources::pods(), "demo", name);
     return stored ? metadataString(*stored, "uid") : std::string();
   }
-  FaultContext context() { return FaultContext{recording_, http_, random_, experiment_}; }
 
-  std::vector<AffectedResource> plan() {
-    auto planned = fault_->plan(context());
-    EXPECT_TRUE(planned.ok()) << planned.error().message;
-    return planned.ok() ? *planned : std::vector<AffectedResource>{};
-  }
-
-  FakeKubeClient kube_;
   DeleteRecordingKube recording_{kube_};
-  testing::FakeHttpClient http_;
-  FakeRandom random_{{0.0}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makePodDeleteFault();
   const Labels backend_{{"app", "backend-service"}};
 };
 
@@ -260,9 +229,9 @@ TEST_F(PodDeleteTest, SafetyRefusesAPlanThatLeavesTooFewReadyPodsAndSaysByHowMuc
 }
 
 TEST_F(PodDeleteTest, SafetyCountsOnlyReadyPods) {
-  seedPod(pod("backend-a", backend_));
-  seedPod(pod("backend-b", backend_));
-  seedPod(pod("backend-c", backend_, "Running", false));
+  seedPod(podObject("backend-a", backend_));
+  seedPod(podObject("backend-b", backend_));
+  seedPod(podObject("backend-c", backend_, "Running", false));
   experiment_.spec.safety.min_healthy_replicas = 2;
   auto refused = fault_->plan(context());
   ASSERT_FALSE(refused.ok());
@@ -274,7 +243,7 @@ TEST_F(PodDeleteTest, SafetyCountsOnlyReadyPods) {
 }
 
 TEST_F(PodDeleteTest, NoMatchingPodsIsNotFoundNamingTheSelector) {
-  seedPod(pod("client-a", {{"app", "client-service"}}));
+  seedPod(podObject("client-a", {{"app", "client-service"}}));
   auto planned = fault_->plan(context());
   ASSERT_FALSE(planned.ok());
   EXPECT_EQ(planned.error().code, ErrorCode::kNotFound);
@@ -323,7 +292,7 @@ TEST_F(PodDeleteTest, ARepeatedInjectNeverDeletesAReplacementWithTheSameName) {
   ASSERT_EQ(affected.size(), 1u);
   ASSERT_TRUE(fault_->inject(context(), affected).ok());
   // A StatefulSet's replacement keeps the name; the fake gives it a new uid.
-  seedPod(pod(affected[0].name, backend_));
+  seedPod(podObject(affected[0].name, backend_));
   ASSERT_NE(uidOf(affected[0].name), affected[0].uid);
 
   ASSERT_TRUE(fault_->inject(context(), affected).ok());
@@ -368,9 +337,9 @@ TEST_F(PodDeleteTest, APodAlreadyTerminatingIsNotDeletedAgain) {
                   .ok());
   ASSERT_TRUE(fault_->inject(context(), affected).ok());
   EXPECT_EQ(kube_.callCount(Verb::kRemove), 0u);
-  auto verified = fault_->verifyInjected(context(), affected);
-  ASSERT_TRUE(verified.ok());
-  EXPECT_TRUE(*verified);
+  auto injected = fault_->verifyInjected(context(), affected);
+  ASSERT_TRUE(injected.ok());
+  EXPECT_TRUE(*injected);
 }
 
 TEST_F(PodDeleteTest, VerifyInjectedHoldsOnlyOnceEveryRecordedPodIsGone) {
@@ -382,7 +351,7 @@ TEST_F(PodDeleteTest, VerifyInjectedHoldsOnlyOnceEveryRecordedPodIsGone) {
   EXPECT_FALSE(*before);
 
   ASSERT_TRUE(fault_->inject(context(), affected).ok());
-  seedPod(pod(affected[0].name, backend_));  // a replacement is not the recorded pod
+  seedPod(podObject(affected[0].name, backend_));  // a replacement is not the recorded pod
   auto after = fault_->verifyInjected(context(), affected);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(*after);

@@ -6,37 +6,26 @@
 #include <vector>
 
 #include "operator/faults/backend_api.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
 
 using common::ErrorCode;
 using nlohmann::json;
-using testing::FakeHttpClient;
 using v1alpha1::AffectedResource;
 
 constexpr const char* kUrl = "http://backend-service:8000";
 
-class ProcessCrashTest : public ::testing::Test {
+class ProcessCrashTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "backend-crash";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kProcessCrash;
+    nameExperiment("backend-crash", v1alpha1::FaultType::kProcessCrash);
     experiment_.spec.fault.stress.url = kUrl;
+    fault_ = makeProcessCrashFault();
   }
 
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
   std::vector<AffectedResource> planned() { return {backendResource(kUrl, json::object())}; }
-
-  testing::FakeKubeClient kube_;
-  FakeHttpClient http_;
-  testing::FakeRandom random_{{0.5}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makeProcessCrashFault();
 };
 
 TEST_F(ProcessCrashTest, IsASingleActNotAHeldFault) { EXPECT_FALSE(fault_->held()); }

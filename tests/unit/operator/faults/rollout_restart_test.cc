@@ -5,9 +5,7 @@
 #include <string>
 
 #include "operator/kube/object_fields.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -21,28 +19,20 @@ using Verb = FakeKubeClient::Verb;
 const std::string kAnnotation(kRestartedAtAnnotation);
 
 json deployment(const json& template_annotations = json()) {
-  json object = {{"metadata", {{"name", "backend-service"}}},
-                 {"spec",
-                  {{"replicas", 2},
-                   {"selector", {{"matchLabels", {{"app", "backend-service"}}}}},
-                   {"template", {{"metadata", {{"labels", {{"app", "backend-service"}}}}}}}}}};
+  json object = workloadObject("backend-service", 2, {{"app", "backend-service"}});
   if (!template_annotations.is_null()) {
     object["spec"]["template"]["metadata"]["annotations"] = template_annotations;
   }
   return object;
 }
 
-class RolloutRestartTest : public ::testing::Test {
+class RolloutRestartTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "backend-restart";
-    experiment_.uid = "experiment-uid";
+    nameExperiment("backend-restart", v1alpha1::FaultType::kRolloutRestart);
+    targetBackendDeployment();
     experiment_.status.current_run = 1;
-    experiment_.spec.target.kind = TargetKind::kDeployment;
-    experiment_.spec.target.name = "backend-service";
-    experiment_.spec.target.namespace_name = "demo";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kRolloutRestart;
+    fault_ = makeRolloutRestartFault();
   }
 
   void seed(const json& object) {
@@ -53,22 +43,6 @@ class RolloutRestartTest : public ::testing::Test {
     if (!stored) return nullptr;
     return stored->value(json::json_pointer("/spec/template/metadata/annotations"), json());
   }
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
-  std::vector<AffectedResource> plan() {
-    auto planned = fault_->plan(context());
-    EXPECT_TRUE(planned.ok()) << planned.error().message;
-    return planned.ok() ? *planned : std::vector<AffectedResource>{};
-  }
-  bool verified(common::Result<bool> result) {
-    EXPECT_TRUE(result.ok()) << result.error().message;
-    return result.ok() && *result;
-  }
-
-  FakeKubeClient kube_;
-  testing::FakeHttpClient http_;
-  testing::FakeRandom random_{{0.0}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makeRolloutRestartFault();
 };
 
 TEST_F(RolloutRestartTest, IsASingleActNotAHeldFault) { EXPECT_FALSE(fault_->held()); }

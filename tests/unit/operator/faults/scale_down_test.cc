@@ -7,9 +7,7 @@
 
 #include "operator/faults/target_pods.h"
 #include "operator/kube/object_fields.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -20,52 +18,25 @@ using v1alpha1::AffectedResource;
 using v1alpha1::TargetKind;
 using Verb = FakeKubeClient::Verb;
 
-json workload(const std::string& name, int replicas) {
-  return {{"metadata", {{"name", name}}},
-          {"spec",
-           {{"replicas", replicas},
-            {"selector", {{"matchLabels", {{"app", name}}}}},
-            {"template", {{"metadata", {{"labels", {{"app", name}}}}}}}}}};
-}
-
-class ScaleDownTest : public ::testing::Test {
+class ScaleDownTest : public FaultTest {
  protected:
   void SetUp() override {
-    experiment_.namespace_name = "demo";
-    experiment_.name = "backend-scale-down";
-    experiment_.uid = "experiment-uid";
-    experiment_.spec.target.kind = TargetKind::kDeployment;
-    experiment_.spec.target.name = "backend-service";
-    experiment_.spec.target.namespace_name = "demo";
-    experiment_.spec.fault.type = v1alpha1::FaultType::kScaleDown;
+    nameExperiment("backend-scale-down", v1alpha1::FaultType::kScaleDown);
+    targetBackendDeployment();
     experiment_.spec.fault.scale_down.replicas = 1;
+    fault_ = makeScaleDownFault();
   }
 
   void seed(int replicas, const Resource& resource = resources::deployments(),
             const std::string& name = "backend-service") {
-    ASSERT_TRUE(kube_.create(resource, "demo", workload(name, replicas)).ok());
+    ASSERT_TRUE(
+        kube_.create(resource, "demo", workloadObject(name, replicas, {{"app", name}})).ok());
   }
   std::int64_t replicas(const Resource& resource = resources::deployments(),
                         const std::string& name = "backend-service") {
     auto stored = kube_.stored(resource, "demo", name);
     return stored ? desiredReplicas(*stored) : -1;
   }
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
-  std::vector<AffectedResource> plan() {
-    auto planned = fault_->plan(context());
-    EXPECT_TRUE(planned.ok()) << planned.error().message;
-    return planned.ok() ? *planned : std::vector<AffectedResource>{};
-  }
-  bool verified(common::Result<bool> result) {
-    EXPECT_TRUE(result.ok()) << result.error().message;
-    return result.ok() && *result;
-  }
-
-  FakeKubeClient kube_;
-  testing::FakeHttpClient http_;
-  testing::FakeRandom random_{{0.0}};
-  v1alpha1::ChaosExperiment experiment_;
-  std::unique_ptr<Fault> fault_ = makeScaleDownFault();
 };
 
 TEST_F(ScaleDownTest, IsHeldUntilRollback) { EXPECT_TRUE(fault_->held()); }

@@ -7,9 +7,7 @@
 #include "operator/faults/backend_api.h"
 #include "operator/faults/cpu_stress.h"
 #include "operator/faults/memory_stress.h"
-#include "tests/fakes/fake_http_client.h"
-#include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -17,7 +15,6 @@ namespace {
 using common::ErrorCode;
 using common::HttpResponse;
 using nlohmann::json;
-using testing::FakeHttpClient;
 using v1alpha1::AffectedResource;
 
 constexpr const char* kUrl = "http://backend-service:8000/";
@@ -45,11 +42,8 @@ HttpResponse refusal(std::string_view reason) {
   return response;
 }
 
-json bodyOf(const common::HttpClientRequest& request) {
-  return json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-}
-
-class StressFaultTest : public ::testing::Test {
+// Both stress faults act for one experiment; each test picks `cpu_` or `memory_`.
+class StressFaultTest : public FaultTest {
  protected:
   void SetUp() override {
     experiment_.namespace_name = "demo";
@@ -58,18 +52,12 @@ class StressFaultTest : public ::testing::Test {
     experiment_.spec.fault.stress.url = kUrl;
   }
 
-  FaultContext context() { return FaultContext{kube_, http_, random_, experiment_}; }
-
   std::vector<AffectedResource> planned(std::string_view kind) {
     return {backendResource(kUrl, json{{kind, {{"active", false}}}})};
   }
 
   v1alpha1::StressSpec& stress() { return experiment_.spec.fault.stress; }
 
-  testing::FakeKubeClient kube_;
-  FakeHttpClient http_;
-  testing::FakeRandom random_{{0.5}};
-  v1alpha1::ChaosExperiment experiment_;
   std::unique_ptr<Fault> cpu_ = makeCpuStressFault();
   std::unique_ptr<Fault> memory_ = makeMemoryStressFault();
 };

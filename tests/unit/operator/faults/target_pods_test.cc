@@ -7,6 +7,7 @@
 
 #include "operator/kube/object_fields.h"
 #include "tests/fakes/fake_kube_client.h"
+#include "tests/unit/operator/faults/fault_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -14,26 +15,6 @@ namespace {
 using common::ErrorCode;
 using testing::FakeKubeClient;
 using v1alpha1::TargetKind;
-
-using Labels = std::map<std::string, std::string>;
-
-json workload(const std::string& name, std::optional<int> replicas, const Labels& labels) {
-  json object = {{"metadata", {{"name", name}}},
-                 {"spec",
-                  {{"selector", {{"matchLabels", labels}}},
-                   {"template", {{"metadata", {{"labels", labels}}}}}}}};
-  if (replicas) object["spec"]["replicas"] = *replicas;
-  return object;
-}
-
-json pod(const std::string& name, const Labels& labels, const std::string& phase = "Running",
-         bool ready = true) {
-  return {
-      {"metadata", {{"name", name}, {"labels", labels}}},
-      {"status",
-       {{"phase", phase},
-        {"conditions", json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}}}};
-}
 
 class TargetPodsTest : public ::testing::Test {
  protected:
@@ -59,11 +40,11 @@ class TargetPodsTest : public ::testing::Test {
 };
 
 TEST_F(TargetPodsTest, ResolvesADeploymentsPodsByItsOwnSelectorSortedByName) {
-  seed(resources::deployments(), workload("backend-service", 3, backend_));
-  seed(resources::pods(), pod("backend-b", backend_));
-  seed(resources::pods(), pod("backend-a", backend_));
-  seed(resources::pods(), pod("client-a", {{"app", "client-service"}}));
-  seed(resources::pods(), pod("backend-other-ns", backend_), "elsewhere");
+  seed(resources::deployments(), workloadObject("backend-service", 3, backend_));
+  seed(resources::pods(), podObject("backend-b", backend_));
+  seed(resources::pods(), podObject("backend-a", backend_));
+  seed(resources::pods(), podObject("client-a", {{"app", "client-service"}}));
+  seed(resources::pods(), podObject("backend-other-ns", backend_), "elsewhere");
 
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
@@ -78,9 +59,9 @@ TEST_F(TargetPodsTest, ResolvesADeploymentsPodsByItsOwnSelectorSortedByName) {
 }
 
 TEST_F(TargetPodsTest, TheTargetsSelectorWinsOverTheWorkloadsSelector) {
-  seed(resources::deployments(), workload("backend-service", 2, backend_));
-  seed(resources::pods(), pod("backend-a", {{"app", "backend-service"}, {"zone", "a"}}));
-  seed(resources::pods(), pod("backend-b", {{"app", "backend-service"}, {"zone", "b"}}));
+  seed(resources::deployments(), workloadObject("backend-service", 2, backend_));
+  seed(resources::pods(), podObject("backend-a", {{"app", "backend-service"}, {"zone", "a"}}));
+  seed(resources::pods(), podObject("backend-b", {{"app", "backend-service"}, {"zone", "b"}}));
   target_.selector.match_labels = {{"app", "backend-service"}, {"zone", "b"}};
 
   auto resolved = resolveTargetPods(kube_, target_);
@@ -98,13 +79,13 @@ TEST_F(TargetPodsTest, AMissingDeploymentIsNotFoundNamingKindNamespaceAndName) {
 TEST_F(TargetPodsTest, AStatefulSetIsReadFromItsOwnCollection) {
   target_.kind = TargetKind::kStatefulSet;
   target_.name = "db";
-  seed(resources::deployments(), workload("db", 9, {{"app", "db"}}));  // the wrong kind
+  seed(resources::deployments(), workloadObject("db", 9, {{"app", "db"}}));  // the wrong kind
   auto missing = resolveTargetPods(kube_, target_);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "StatefulSet demo/db not found");
 
-  seed(resources::statefulSets(), workload("db", 2, {{"app", "db"}}));
-  seed(resources::pods(), pod("db-0", {{"app", "db"}}));
+  seed(resources::statefulSets(), workloadObject("db", 2, {{"app", "db"}}));
+  seed(resources::pods(), podObject("db-0", {{"app", "db"}}));
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_EQ(resolved->desired_replicas, 2);
@@ -115,9 +96,9 @@ TEST_F(TargetPodsTest, PodKindListsPodsBySelectorAndCountsThemAsDesired) {
   target_.kind = TargetKind::kPod;
   target_.name.clear();
   target_.selector.match_labels = backend_;
-  seed(resources::pods(), pod("backend-a", backend_));
-  seed(resources::pods(), pod("backend-b", backend_));
-  seed(resources::pods(), pod("client-a", {{"app", "client-service"}}));
+  seed(resources::pods(), podObject("backend-a", backend_));
+  seed(resources::pods(), podObject("backend-b", backend_));
+  seed(resources::pods(), podObject("client-a", {{"app", "client-service"}}));
 
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
@@ -128,11 +109,11 @@ TEST_F(TargetPodsTest, PodKindListsPodsBySelectorAndCountsThemAsDesired) {
 }
 
 TEST_F(TargetPodsTest, PodsAlreadyTerminatingAreLeftOut) {
-  seed(resources::deployments(), workload("backend-service", 2, backend_));
-  json leaving = pod("backend-a", backend_);
+  seed(resources::deployments(), workloadObject("backend-service", 2, backend_));
+  json leaving = podObject("backend-a", backend_);
   leaving["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
   seed(resources::pods(), leaving);
-  seed(resources::pods(), pod("backend-b", backend_));
+  seed(resources::pods(), podObject("backend-b", backend_));
 
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
@@ -140,13 +121,13 @@ TEST_F(TargetPodsTest, PodsAlreadyTerminatingAreLeftOut) {
 }
 
 TEST_F(TargetPodsTest, MatchExpressionsOfTheWorkloadSelectorAreApplied) {
-  json deployment = workload("backend-service", 2, backend_);
+  json deployment = workloadObject("backend-service", 2, backend_);
   deployment["spec"]["selector"]["matchExpressions"] =
       json::array({{{"key", "tier"}, {"operator", "In"}, {"values", {"web", "api"}}}});
   seed(resources::deployments(), deployment);
-  seed(resources::pods(), pod("backend-api", {{"app", "backend-service"}, {"tier", "api"}}));
-  seed(resources::pods(), pod("backend-db", {{"app", "backend-service"}, {"tier", "db"}}));
-  seed(resources::pods(), pod("backend-none", backend_));
+  seed(resources::pods(), podObject("backend-api", {{"app", "backend-service"}, {"tier", "api"}}));
+  seed(resources::pods(), podObject("backend-db", {{"app", "backend-service"}, {"tier", "db"}}));
+  seed(resources::pods(), podObject("backend-none", backend_));
 
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
@@ -157,7 +138,7 @@ TEST_F(TargetPodsTest, MatchExpressionsOfTheWorkloadSelectorAreApplied) {
 TEST_F(TargetPodsTest, AnEmptySelectorIsRefusedRatherThanSelectingTheWholeNamespace) {
   target_.kind = TargetKind::kPod;
   target_.name.clear();
-  seed(resources::pods(), pod("anything", backend_));
+  seed(resources::pods(), podObject("anything", backend_));
 
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_FALSE(resolved.ok());
@@ -176,7 +157,7 @@ TEST_F(TargetPodsTest, AWorkloadWithoutASelectorAsksForTheTargetSelector) {
 }
 
 TEST_F(TargetPodsTest, DesiredReplicasDefaultsToOneWhenTheSpecLeavesThemOut) {
-  seed(resources::deployments(), workload("backend-service", std::nullopt, backend_));
+  seed(resources::deployments(), workloadObject("backend-service", std::nullopt, backend_));
   auto resolved = resolveTargetPods(kube_, target_);
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_EQ(resolved->desired_replicas, 1);
@@ -185,7 +166,7 @@ TEST_F(TargetPodsTest, DesiredReplicasDefaultsToOneWhenTheSpecLeavesThemOut) {
 }
 
 TEST_F(TargetPodsTest, AnApiFailureWhileListingKeepsItsCodeAndSaysWhatWasBeingDone) {
-  seed(resources::deployments(), workload("backend-service", 1, backend_));
+  seed(resources::deployments(), workloadObject("backend-service", 1, backend_));
   kube_.failNext(FakeKubeClient::Verb::kList,
                  common::makeError(ErrorCode::kUnavailable, "connection refused"));
   auto resolved = resolveTargetPods(kube_, target_);
@@ -196,7 +177,7 @@ TEST_F(TargetPodsTest, AnApiFailureWhileListingKeepsItsCodeAndSaysWhatWasBeingDo
 }
 
 TEST(PodFromObjectTest, ReadsNameUidPhaseReadinessAndDeletion) {
-  json object = pod("p", {}, "Running", true);
+  json object = podObject("p", {}, "Running", true);
   object["metadata"]["uid"] = "u-1";
   TargetPod read = podFromObject(object);
   EXPECT_EQ(read.name, "p");
@@ -223,11 +204,14 @@ TEST(PodFromObjectTest, AMalformedPodReadsAsEmptyWithoutThrowing) {
 }
 
 TEST_F(TargetPodsTest, ARecordedWorkloadReplacedUnderTheSameNameReadsAsAbsent) {
-  seed(resources::deployments(), workload("backend-service", 3, backend_));
+  seed(resources::deployments(), workloadObject("backend-service", 3, backend_));
   v1alpha1::AffectedResource entry{
-      "Deployment", "demo", "backend-service",
+      "Deployment",
+      "demo",
+      "backend-service",
       metadataString(*kube_.stored(resources::deployments(), "demo", "backend-service"), "uid"),
-      json::object(), ""};
+      json::object(),
+      ""};
   auto recorded = getRecordedWorkload(kube_, entry);
   ASSERT_TRUE(recorded.ok());
   EXPECT_TRUE(recorded->object.has_value());
@@ -238,7 +222,7 @@ TEST_F(TargetPodsTest, ARecordedWorkloadReplacedUnderTheSameNameReadsAsAbsent) {
   EXPECT_FALSE(recorded->object.has_value());
   EXPECT_EQ(recorded->absence, "not found");
 
-  seed(resources::deployments(), workload("backend-service", 3, backend_));
+  seed(resources::deployments(), workloadObject("backend-service", 3, backend_));
   recorded = getRecordedWorkload(kube_, entry);
   ASSERT_TRUE(recorded.ok());
   EXPECT_FALSE(recorded->object.has_value());
