@@ -4,8 +4,8 @@ BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build test unit integration bench demo asan format clean \
-  cluster-up cluster-down cluster-binaries
+.PHONY: all deps configure build test unit integration e2e bench demo demo-services asan format \
+  clean cluster-up cluster-down cluster-binaries
 
 all: build
 
@@ -19,10 +19,12 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Unit tests run in parallel; integration tests start real processes, so one at a time.
+# Unit tests run in parallel; integration and end-to-end tests start real processes (and a
+# local control plane each), so one at a time.
 test: build cluster-binaries
 	@ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
 	@ctest --test-dir $(BUILD_DIR) -L integration --output-on-failure
+	@ctest --test-dir $(BUILD_DIR) -L e2e --output-on-failure
 
 unit: build
 	@ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
@@ -30,11 +32,22 @@ unit: build
 integration: build cluster-binaries
 	@ctest --test-dir $(BUILD_DIR) -L integration --output-on-failure
 
+# The samples applied with kubectl to a local control plane, the operator and both services
+# running as processes (tests/e2e).
+e2e: build cluster-binaries
+	@ctest --test-dir $(BUILD_DIR) -L e2e --output-on-failure
+
 bench: build
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_GROUPS)
 
-demo: build
+# The operator end to end: a local control plane, the samples (through config/local), the results
+# table. About three minutes once built.
+demo: build cluster-binaries
 	@scripts/demo.sh $(BUILD_DIR)
+
+# The two services alone (no Kubernetes): the client's patterns against a failing backend.
+demo-services: build
+	@scripts/demo-services.sh $(BUILD_DIR)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
