@@ -120,7 +120,10 @@ int main(int argc, char** argv) {
 
   common::MetricsRegistry registry;
   common::registerProcessMetrics(registry);
-  op::Controller controller(**kube, *http, clock, random, registry, op::controllerOptions(options));
+  // Every request the controller makes is counted: the API cost of an experiment is a figure.
+  op::InstrumentedKubeClient counted_kube(**kube, registry);
+  op::Controller controller(counted_kube, *http, clock, random, registry,
+                            op::controllerOptions(options));
 
   std::atomic<bool> waiting_for_leadership{options.leader_elect};
   std::unique_ptr<common::HttpServer> health;

@@ -6,11 +6,14 @@
 #  3. success rates under random 503s, resilient vs baseline, against 1-p^3 and 1-p
 #  4. Kubernetes client on a local control plane: create → watch event latency, ours vs kubectl
 #  5. resident memory of an informer cache of 10,000 objects
-# `scripts/bench.sh BUILD_DIR [services] [kube]` runs only the named groups (default: both).
+#  6. the operator on its own local control plane: reaction, recovery-measurement precision,
+#     footprint, scale (bench/operator_bench.cc; about 7 minutes on 2 cores)
+# `scripts/bench.sh BUILD_DIR [services] [kube] [operator]` runs only the named groups
+# (default: all three).
 set -euo pipefail
 BUILD_DIR=${1:-build}
 shift || true
-GROUPS_WANTED=${*:-services kube}
+GROUPS_WANTED=${*:-services kube operator}
 BIN="$BUILD_DIR/bin"
 source "$(dirname "$0")/lib/services.sh"
 DURATION=${BENCH_SECONDS:-5}
@@ -116,4 +119,16 @@ if wants kube; then
   echo
   echo "== 5. Informer cache: resident memory of a fresh process holding ${BENCH_CACHE_OBJECTS:-10000} small ConfigMaps"
   "$BIN/kube-watch-bench" cache "$cluster_dir/kubeconfig" "${BENCH_CACHE_OBJECTS:-10000}"
+fi
+
+if wants operator; then
+  echo
+  echo "== 6. Operator: reaction, recovery precision, footprint and scale on its own local control plane"
+  # One control plane at a time on this machine: the kube group's is done with.
+  if [[ -n ${cluster_dir:-} && -d $cluster_dir/pids ]]; then
+    scripts/cluster/down.sh "$cluster_dir" >/dev/null 2>&1 || true
+  fi
+  "$BIN/operator-bench" --source-dir="$(pwd)" \
+    --reaction="${BENCH_OPERATOR_REACTIONS:-200}" --scale="${BENCH_OPERATOR_SCALE:-500}" \
+    --cache="${BENCH_OPERATOR_CACHE:-1000}"
 fi

@@ -70,25 +70,8 @@ bool pollUntil(const std::function<bool()>& condition, std::chrono::milliseconds
   }
 }
 
-std::string shellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string sourcePath(const std::string& relative) {
-  const char* dir = std::getenv("AFTERSHOCK_SOURCE_DIR");
-  return (fs::path(dir != nullptr ? dir : AFTERSHOCK_DEFAULT_SOURCE_DIR) / relative).string();
+  return (testing::sourceDir() / relative).string();
 }
 
 World& E2eTest::world() {

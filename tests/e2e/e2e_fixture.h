@@ -23,10 +23,16 @@
 #include "tests/support/local_cluster.h"
 #include "tests/support/restarting_service.h"
 #include "tests/support/service_process.h"
+#include "tests/support/text.h"
 
 namespace aftershock::op::e2e {
 
 using nlohmann::json;
+using testing::contains;
+using testing::headerValue;
+using testing::lines;
+using testing::shellQuote;
+using testing::words;
 
 // The experiments' namespace (config/services/namespace.yaml, opted in to chaos) and target.
 inline constexpr const char* kNamespace = "demo";
@@ -34,13 +40,11 @@ inline constexpr const char* kBackendDeployment = "backend-service";
 // The replicas config/services gives the backend.
 inline constexpr int kBackendReplicas = 2;
 
-std::string shellQuote(const std::string& text);
 bool isTerminalPhase(const std::string& phase);
 // Calls `condition` every 200 ms until it holds or `timeout` passes; true if it held. (Often
 // enough to see a 3 s phase several times, rarely enough that kubectl does not load the two
 // shared cores.)
 bool pollUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
-bool contains(const std::string& text, const std::string& part);
 // A path in the source tree (AFTERSHOCK_SOURCE_DIR overrides the build's).
 std::string sourcePath(const std::string& relative);
 

@@ -17,22 +17,6 @@ struct FaultCase {
   std::string verdict;  // expected on the local control plane
 };
 
-std::vector<std::string> words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> result;
-  for (std::string word; in >> word;) result.push_back(word);
-  return result;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> result;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) result.push_back(line);
-  }
-  return result;
-}
-
 TEST_F(FaultTypesTest, EveryFaultTypeCompletesWithTheExpectedVerdict) {
   // Every sample passes its hypothesis here: KWOK replaces a deleted or restarted pod at once;
   // while the backend is scaled to zero only the workload probe fails (the sample allows 0.6);

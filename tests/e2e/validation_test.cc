@@ -15,16 +15,6 @@ using std::chrono::seconds;
 
 class ValidationTest : public E2eTest {};
 
-// The value of a `# key: value` header line of a manifest, or "" without one.
-std::string headerValue(const fs::path& file, const std::string& key) {
-  std::ifstream in(file);
-  const std::string prefix = "# " + key + ": ";
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
-  }
-  return {};
-}
-
 TEST_F(ValidationTest, AMalformedExperimentIsRefusedByKubectlApplyWithAMessageNamingTheField) {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(sourcePath("config/samples/invalid"))) {

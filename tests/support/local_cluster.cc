@@ -11,13 +11,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "tests/support/text.h"
+
 namespace aftershock::testing {
 namespace {
-
-std::string sourceDir() {
-  if (const char* dir = std::getenv("AFTERSHOCK_SOURCE_DIR")) return dir;
-  return AFTERSHOCK_DEFAULT_SOURCE_DIR;
-}
 
 class ClusterEnvironment : public ::testing::Environment {
  public:
@@ -58,7 +55,8 @@ void LocalCluster::bringUp() {
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   state_dir_ = pattern;
   const std::string command = "AFTERSHOCK_CLUSTER_OWNER_PID=" + std::to_string(getpid()) + " " +
-                              sourceDir() + "/scripts/cluster/up.sh " + state_dir_ + " 2>&1";
+                              sourceDir().string() + "/scripts/cluster/up.sh " + state_dir_ +
+                              " 2>&1";
   int exit_code = 0;
   const std::string output = runCommand(command, &exit_code);
   if (exit_code != 0) throw std::runtime_error("cluster did not come up:\n" + output);
@@ -81,7 +79,7 @@ std::string LocalCluster::kubectl(const std::string& arguments, int* exit_code) 
 
 void LocalCluster::tearDown() {
   if (state_dir_.empty()) return;
-  runCommand(sourceDir() + "/scripts/cluster/down.sh " + state_dir_ + " 2>&1");
+  runCommand(sourceDir().string() + "/scripts/cluster/down.sh " + state_dir_ + " 2>&1");
   state_dir_.clear();
 }
 

@@ -1,10 +1,7 @@
 #include "tests/support/restarting_service.h"
 
-#include <stdlib.h>
-
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace aftershock::testing {
@@ -14,13 +11,6 @@ namespace {
 // kubelet backs off longer; a test wants the service back quickly).
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 constexpr auto kRestartDelay = std::chrono::milliseconds(200);
-
-std::string makeTempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "aftershock-restarting-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  return pattern;
-}
 
 // Sleeps up to `duration`, waking early when a stop is requested; false if it was.
 bool pause(const std::stop_token& stop, std::chrono::milliseconds duration) {
@@ -39,18 +29,8 @@ RestartingService::RestartingService(std::string binary, std::vector<std::string
   // The first start takes a port the kernel picks; every restart reuses it, so URLs handed to
   // the system under test stay valid across crashes.
   process_ = std::make_unique<ChildProcess>(binaryDir() + "/" + binary_, argumentsForPort(0));
-  const bool up = eventually(
-      [&] {
-        std::ifstream in(port_dir_ + "/port");
-        int port = 0;
-        if (in >> port && port > 0) {
-          port_ = port;
-          return true;
-        }
-        return process_->waitForExit(std::chrono::milliseconds(0)).has_value();
-      },
-      std::chrono::seconds(10));
-  if (!up || port_ == 0) {
+  port_ = waitForPortFile(port_dir_ + "/port", *process_);
+  if (port_ == 0) {
     const std::string output = process_->logs();
     process_.reset();
     std::error_code ignored;

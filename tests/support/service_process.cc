@@ -13,15 +13,12 @@
 #include <thread>
 
 namespace aftershock::testing {
-namespace {
 
 std::string makeTempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "aftershock-it-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   return pattern;
 }
-
-}  // namespace
 
 std::string binaryDir() {
   if (const char* dir = std::getenv("AFTERSHOCK_BIN_DIR")) return dir;
@@ -35,6 +32,20 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return condition();
+}
+
+int waitForPortFile(const std::string& port_file, ChildProcess& process,
+                    std::chrono::milliseconds timeout) {
+  int port = 0;
+  eventually(
+      [&] {
+        std::ifstream in(port_file);
+        if (in >> port && port > 0) return true;
+        port = 0;
+        return process.waitForExit(std::chrono::milliseconds(0)).has_value();
+      },
+      timeout);
+  return port;
 }
 
 ChildProcess::ChildProcess(const std::string& path, std::vector<std::string> args)
@@ -109,18 +120,8 @@ std::vector<std::string> ServiceProcess::withPortFlags(std::vector<std::string> 
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args)
     : port_dir_(makeTempDir()),
       process_(binaryDir() + "/" + binary, withPortFlags(std::move(args), port_dir_ + "/port")) {
-  const bool up = eventually(
-      [&] {
-        std::ifstream in(port_dir_ + "/port");
-        int port = 0;
-        if (in >> port && port > 0) {
-          port_ = port;
-          return true;
-        }
-        return process_.waitForExit(std::chrono::milliseconds(0)).has_value();
-      },
-      std::chrono::seconds(10));
-  if (!up || port_ == 0) {
+  port_ = waitForPortFile(port_dir_ + "/port", process_);
+  if (port_ == 0) {
     const std::string output = logs();
     process_.terminate();
     std::error_code ec;

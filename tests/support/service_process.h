@@ -17,6 +17,8 @@ namespace aftershock::testing {
 
 // The directory holding the built binaries (build/bin).
 std::string binaryDir();
+// A fresh private directory under the system's temporary directory.
+std::string makeTempDir();
 
 class ChildProcess {
  public:
@@ -77,5 +79,10 @@ class ServiceProcess {
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Waits up to `timeout` for `process` to write its port (a positive number) to `port_file`;
+// returns it, or 0 if the process exited or the time ran out first.
+int waitForPortFile(const std::string& port_file, ChildProcess& process,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace aftershock::testing

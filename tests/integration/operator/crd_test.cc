@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/local_cluster.h"
+#include "tests/support/text.h"
 
 namespace aftershock::op {
 namespace {
@@ -25,66 +26,13 @@ constexpr const char* kCrdName = "chaosexperiments.chaos.aftershock.dev";
 constexpr const char* kOperatorAccount =
     "system:serviceaccount:aftershock-system:aftershock-operator";
 
-fs::path sourceDir() {
-  if (const char* dir = std::getenv("AFTERSHOCK_SOURCE_DIR")) return dir;
-  return AFTERSHOCK_DEFAULT_SOURCE_DIR;
-}
-
-std::string shellQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-// The YAML files of a folder, sorted, kustomization.yaml left out.
-std::vector<fs::path> manifestsIn(const fs::path& folder) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    const fs::path& path = entry.path();
-    if (entry.is_regular_file() && path.extension() == ".yaml" &&
-        path.filename() != "kustomization.yaml") {
-      files.push_back(path);
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// The value of a `# key: value` header line of a manifest, or "" without one.
-std::string headerValue(const fs::path& file, const std::string& key) {
-  std::ifstream in(file);
-  const std::string prefix = "# " + key + ": ";
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
-  }
-  return {};
-}
-
-std::vector<std::string> words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> result;
-  for (std::string word; in >> word;) result.push_back(word);
-  return result;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> result;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) result.push_back(line);
-  }
-  return result;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::contains;
+using testing::headerValue;
+using testing::lines;
+using testing::manifestsIn;
+using testing::shellQuote;
+using testing::sourceDir;
+using testing::words;
 
 class CrdIntegrationTest : public ::testing::Test {
  protected:
@@ -494,6 +442,8 @@ TEST_F(CrdIntegrationTest, OperatorAccountMayDoWhatFaultsNeedAndNothingMore) {
       {"delete networkpolicies.networking.k8s.io -n demo", true},
       {"update networkpolicies.networking.k8s.io -n demo", true},
       {"get namespaces", true},
+      {"list namespaces", true},
+      {"watch namespaces", true},
       {"patch namespaces", false},
       {"create events -n demo", true},
       {"create events.events.k8s.io -n demo", true},
