@@ -1,18 +1,36 @@
 #include "operator/controller/controller.h"
 
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+
 #include "operator/api/v1alpha1/codec.h"
 #include "operator/kube/object_fields.h"
 
 namespace aftershock::op {
 namespace {
 
-// Keeps what the controller reads of an experiment in its cache: the reconcile reads the
-// object fresh from the API, so the cache needs only enough to key it and restore admission.
-void slimExperiment(json& object) {
-  stripManagedFields(object);
-  if (object.contains("metadata") && object["metadata"].is_object()) {
-    object["metadata"].erase("annotations");  // kubectl's last-applied copy doubles the size
+// The reconciler reads experiments from this cache and writes them back whole (a PUT adds or
+// removes its finalizer), so only managedFields may go: the server keeps them when a PUT omits
+// them, while an omitted annotation would be deleted.
+void slimExperiment(json& object) { stripManagedFields(object); }
+
+// The reconciler reads only a namespace's opt-in annotation; the rest of a namespace (its
+// other annotations, kubectl's last-applied copy among them, labels, spec, status) stays out
+// of the cache.
+void slimNamespace(json& object) {
+  json slim = {{"metadata", json::object()}};
+  json& metadata = slim["metadata"];
+  for (const char* field : {"name", "resourceVersion"}) {
+    if (const json* value = findMember(memberOrNull(object, "metadata"), field)) {
+      metadata[field] = *value;
+    }
   }
+  const json& annotations = memberOrNull(memberOrNull(object, "metadata"), "annotations");
+  if (const json* allow = findMember(annotations, v1alpha1::kAllowAnnotation)) {
+    metadata["annotations"] = {{std::string(v1alpha1::kAllowAnnotation), *allow}};
+  }
+  object = std::move(slim);
 }
 
 }  // namespace
@@ -33,7 +51,17 @@ Controller::Controller(KubeClient& kube, common::HttpClient& http, common::Clock
           [this](std::function<void()> task) { return probe_pool_.trySubmit(std::move(task)); },
           [this](const std::string& key) { queue_.add(key); }),
       reconciler_(ReconcilerDependencies{kube, http, clock, random, probes_, admission_, &events_,
-                                         &metrics_, nullptr, nullptr},
+                                         &metrics_, nullptr, nullptr,
+                                         [this](const std::string& key) {
+                                           // Workers, the only callers, start after the
+                                           // informers exist.
+                                           assert(experiments_ != nullptr);
+                                           return experiments_->get(key);
+                                         },
+                                         [this](const std::string& name) {
+                                           assert(namespaces_ != nullptr);
+                                           return namespaces_->get(name);
+                                         }},
                   ReconcilerOptions{[this] { return killSwitchEngaged(); }, std::chrono::seconds(2),
                                     std::chrono::seconds(60)}),
       random_(random) {
@@ -76,15 +104,37 @@ common::Status Controller::start() {
                        [control_changed](const json&) { control_changed(); }},
       random_);
 
+  // Namespaces are cached for the reconciler's opt-in check; one limited to a namespace needs
+  // only that one (experiments aiming elsewhere are checked with a GET).
+  InformerOptions namespace_options;
+  namespace_options.resource = resources::namespaces();
+  if (!options_.watch_namespace.empty()) {
+    namespace_options.field_selector = "metadata.name=" + options_.watch_namespace;
+  }
+  namespace_options.transform = slimNamespace;
+  namespaces_ = std::make_unique<Informer>(kube_, namespace_options, InformerHandlers{}, random_);
+
   experiments_->start();
   control_->start();
-  if (!experiments_->waitForSync(options_.sync_timeout)) {
+  namespaces_->start();
+  const auto deadline = std::chrono::steady_clock::now() + options_.sync_timeout;
+  const auto remaining = [&deadline] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
+        deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero()));
+  };
+  if (!experiments_->waitForSync(remaining())) {
     return common::makeError(
         common::ErrorCode::kUnavailable,
         "the ChaosExperiment cache did not sync within " +
             std::to_string(options_.sync_timeout.count()) +
             "s: is the CRD installed (kubectl apply -k crds) and may this account list "
             "chaosexperiments?");
+  }
+  if (!namespaces_->waitForSync(remaining())) {
+    return common::makeError(common::ErrorCode::kUnavailable,
+                             "the Namespace cache did not sync within " +
+                                 std::to_string(options_.sync_timeout.count()) +
+                                 "s: may this account list and watch namespaces?");
   }
   restoreAdmission();
   probes_.start();
@@ -106,6 +156,7 @@ void Controller::stop() {
   probe_pool_.shutdown();
   if (experiments_) experiments_->stop();
   if (control_) control_->stop();
+  if (namespaces_) namespaces_->stop();
 }
 
 bool Controller::killSwitchEngaged() const {

@@ -1,6 +1,7 @@
 // Controller: the running operator. It watches ChaosExperiments (and the control ConfigMap
-// that holds the kill switch) through informers, feeds their keys into a work queue, and runs
-// reconcile workers, the probe scheduler and the admission bookkeeping.
+// that holds the kill switch, and namespaces for their opt-in) through informers, feeds the
+// experiments' keys into a work queue, and runs reconcile workers, the probe scheduler and the
+// admission bookkeeping. The reconciler reads experiments and namespaces from these caches.
 //
 // Start order matters for restart safety: the experiment cache syncs first, every experiment
 // that was running is registered with admission, and only then do workers take keys, so a
@@ -49,9 +50,9 @@ class Controller {
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 
-  // Starts the informers, waits for the experiment cache to sync (an error if it does not
-  // within options.sync_timeout: RBAC or the CRD missing, say), restores admission, then starts
-  // the probe scheduler and the workers.
+  // Starts the informers, waits for the experiment and namespace caches to sync (an error if
+  // they do not within options.sync_timeout: RBAC or the CRD missing, say), restores admission,
+  // then starts the probe scheduler and the workers.
   common::Status start();
   // Stops taking keys, lets running reconciles finish, stops probes and informers. Idempotent.
   void stop();
@@ -80,6 +81,7 @@ class Controller {
   Reconciler reconciler_;
   std::unique_ptr<Informer> experiments_;
   std::unique_ptr<Informer> control_;
+  std::unique_ptr<Informer> namespaces_;  // name, resourceVersion and the opt-in annotation
   common::Random& random_;
   std::vector<std::thread> workers_;
   std::atomic<bool> ready_{false};

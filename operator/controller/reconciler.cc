@@ -31,6 +31,15 @@ ReconcileResult requeueAfter(common::Duration after) {
   return result;
 }
 
+// How soon to look again at an experiment whose cached copy is older than the reconciler's own
+// last write, should the watch event that normally triggers the next reconcile be lost.
+constexpr common::Duration kStaleReadRecheck = std::chrono::seconds(1);
+
+bool optedIn(const json& namespace_object) {
+  const json& annotations = memberOrNull(memberOrNull(namespace_object, "metadata"), "annotations");
+  return stringMember(annotations, v1alpha1::kAllowAnnotation) == "true";
+}
+
 double roundTo(double value, double scale) { return std::round(value * scale) / scale; }
 
 // The schema's bounds on status strings: a probe's error and the phase message.
@@ -99,19 +108,39 @@ ReconcileResult Reconciler::reconcile(const std::string& key) {
   const std::string namespace_name = slash == std::string::npos ? "" : key.substr(0, slash);
   const std::string name = slash == std::string::npos ? key : key.substr(slash + 1);
 
-  common::Result<json> object = deps_.kube.get(chaosExperimentResource(), namespace_name, name);
-  if (!object) {
-    if (object.error().code == common::ErrorCode::kNotFound) {
-      deps_.probes.stop(key);
-      deps_.admission.release(key);
-      return {};
-    }
-    return retryAfterError("read " + key + ": " + object.error().message);
-  }
-
+  const auto forget = [&] {
+    forgetSuperseded(key);
+    deps_.probes.stop(key);
+    deps_.admission.release(key);
+  };
   Context context;
   context.key = key;
-  context.object = std::move(object).value();
+  if (deps_.cached_experiment) {
+    std::optional<json> cached = deps_.cached_experiment(key);
+    if (!cached) {
+      forget();
+      return {};
+    }
+    const std::string version = metadataString(*cached, "resourceVersion");
+    if (isSuperseded(key, version)) {
+      // The watch event of the write that superseded it is on its way and brings the key back;
+      // the requeue only covers an event that never comes.
+      logger_.debug("skipped stale cached experiment",
+                    {{"experiment", key}, {"resource_version", version}});
+      return requeueAfter(kStaleReadRecheck);
+    }
+    context.object = std::move(cached).value();
+  } else {
+    common::Result<json> object = deps_.kube.get(chaosExperimentResource(), namespace_name, name);
+    if (!object) {
+      if (object.error().code == common::ErrorCode::kNotFound) {
+        forget();
+        return {};
+      }
+      return retryAfterError("read " + key + ": " + object.error().message);
+    }
+    context.object = std::move(object).value();
+  }
   context.now = deps_.clock.now();
   context.now_text = time_base_.format(context.now);
 
@@ -228,8 +257,7 @@ ReconcileResult Reconciler::handlePending(Context& context) {
   }
 
   const std::string& target_namespace = spec.target.namespace_name;
-  common::Result<json> namespace_object =
-      deps_.kube.get(resources::namespaces(), "", target_namespace);
+  common::Result<json> namespace_object = readTargetNamespace(target_namespace);
   if (!namespace_object) {
     if (namespace_object.error().code == common::ErrorCode::kNotFound) {
       return finish(context, Phase::kFailed, Verdict::kError, condition::kNamespaceNotAllowed,
@@ -238,12 +266,7 @@ ReconcileResult Reconciler::handlePending(Context& context) {
     return retryAfterError("read namespace " + target_namespace + ": " +
                            namespace_object.error().message);
   }
-  const json& metadata =
-      namespace_object->contains("metadata") ? (*namespace_object)["metadata"] : json::object();
-  const json annotations = metadata.is_object() && metadata.contains("annotations")
-                               ? metadata["annotations"]
-                               : json::object();
-  if (stringMember(annotations, v1alpha1::kAllowAnnotation) != "true") {
+  if (!optedIn(*namespace_object)) {
     return finish(
         context, Phase::kFailed, Verdict::kError, condition::kNamespaceNotAllowed,
         "namespace " + target_namespace + " has not opted in to chaos: annotate it with " +
@@ -819,6 +842,7 @@ common::Status Reconciler::commit(Context& context) {
   common::Result<json> written = deps_.kube.update(
       chaosExperimentResource(), context.experiment.namespace_name, object, "status");
   if (!written) return written.error();
+  rememberSuperseded(context.key, metadataString(context.object, "resourceVersion"));
   context.object = std::move(written).value();
   context.experiment.status = context.next;
   return {};
@@ -843,9 +867,39 @@ common::Status Reconciler::setFinalizer(Context& context, bool present) {
     if (!present && written.error().code == common::ErrorCode::kNotFound) return {};
     return written.error();
   }
+  rememberSuperseded(context.key, metadataString(context.object, "resourceVersion"));
   context.object = std::move(written).value();
   context.experiment.has_finalizer = present;
   return {};
+}
+
+common::Result<json> Reconciler::readTargetNamespace(const std::string& name) {
+  if (deps_.cached_namespace) {
+    std::optional<json> cached = deps_.cached_namespace(name);
+    if (cached && optedIn(*cached)) return std::move(cached).value();
+  }
+  return deps_.kube.get(resources::namespaces(), "", name);
+}
+
+void Reconciler::rememberSuperseded(const std::string& key, const std::string& version) {
+  if (!deps_.cached_experiment || version.empty()) return;
+  std::lock_guard lock(superseded_mutex_);
+  superseded_[key].insert(version);
+}
+
+bool Reconciler::isSuperseded(const std::string& key, const std::string& version) {
+  std::lock_guard lock(superseded_mutex_);
+  auto it = superseded_.find(key);
+  if (it == superseded_.end()) return false;
+  if (!version.empty() && it->second.contains(version)) return true;
+  // Versions only move forward: once a newer one is read, none of the old ones comes back.
+  superseded_.erase(it);
+  return false;
+}
+
+void Reconciler::forgetSuperseded(const std::string& key) {
+  std::lock_guard lock(superseded_mutex_);
+  superseded_.erase(key);
 }
 
 void Reconciler::event(const Context& context, EventType type, std::string_view reason,

@@ -12,12 +12,20 @@
 // with verdict Error when the experiment cannot run; Aborted on spec.abort or the kill switch.
 // A deleted experiment is rolled back before its finalizer is removed.
 //
+// Reads come from the controller's informer caches when it provides them. A cache lags the
+// reconciler's own writes until their watch events arrive, so the reconciler remembers which
+// versions of each experiment its writes superseded and does nothing with such a stale copy:
+// acting on it could repeat a step (an injection) whose record is in the newer version.
+//
 // Thread-safety: reconcile() may run on several workers at once for different keys (the work
 // queue never hands one key to two workers).
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +71,15 @@ struct ReconcilerDependencies {
   std::function<std::unique_ptr<Probe>(const v1alpha1::ProbeSpec&)> make_probe;
   // Makes the fault of a type; defaults to makeFault().
   std::function<std::unique_ptr<Fault>(v1alpha1::FaultType)> make_fault;
+  // The experiment of a "namespace/name" key from an informer cache; nullopt means it is not in
+  // the cache, i.e. deleted. The cached object must be whole but for managedFields: the
+  // reconciler writes it back. Unset: every reconcile GETs the experiment. Called from any
+  // worker thread.
+  std::function<std::optional<json>(const std::string& key)> cached_experiment = nullptr;
+  // A namespace by name from an informer cache (its metadata.annotations at least); nullopt
+  // when it is not cached, and then the reconciler GETs it. Unset: always GET. Called from any
+  // worker thread.
+  std::function<std::optional<json>(const std::string& name)> cached_namespace = nullptr;
 };
 
 struct ReconcileResult {
@@ -118,6 +135,17 @@ class Reconciler {
   common::Status commit(Context& context);
   ReconcileResult commitAndRequeue(Context& context, std::optional<common::Duration> after);
   common::Status setFinalizer(Context& context, bool present);
+  // The target namespace: from the cache when it is there and opted in, else from the API
+  // (a refusal is final, so it is never decided on a cached copy that may predate the opt-in).
+  common::Result<json> readTargetNamespace(const std::string& name);
+
+  // Stale-read bookkeeping, used only with cached_experiment. After a successful write of
+  // `key`, `version` (the one it replaced) is stale.
+  void rememberSuperseded(const std::string& key, const std::string& version);
+  // True when `version` of `key` was superseded by this reconciler's own write; otherwise the
+  // cache has caught up (or someone else wrote) and the key's entry is forgotten.
+  bool isSuperseded(const std::string& key, const std::string& version);
+  void forgetSuperseded(const std::string& key);
   void event(const Context& context, EventType type, std::string_view reason,
              const std::string& message);
   void transition(Context& context, v1alpha1::Phase phase, std::string message);
@@ -126,6 +154,11 @@ class Reconciler {
   const ReconcilerOptions options_;
   TimeBase time_base_;
   common::Logger logger_{"reconciler"};
+
+  std::mutex superseded_mutex_;
+  // Per key, every version this reconciler's writes replaced since it last read a newer one
+  // (one reconcile may write several times, each write superseding the one before).
+  std::map<std::string, std::set<std::string>> superseded_;
 };
 
 }  // namespace aftershock::op

@@ -19,6 +19,7 @@
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/fakes/fake_probe.h"
 #include "tests/fakes/fake_random.h"
+#include "tests/unit/operator/controller/reconciler_test_support.h"
 
 namespace aftershock::op {
 namespace {
@@ -26,8 +27,11 @@ namespace {
 using common::ErrorCode;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using testing::deploymentEntry;
+using testing::experimentObject;
 using testing::failedCheck;
 using testing::FakeKubeClient;
+using testing::namespaceObject;
 using testing::passedCheck;
 using v1alpha1::AffectedResource;
 using v1alpha1::FaultType;
@@ -53,16 +57,6 @@ json baseSpec() {
 json with(json spec, const std::string& pointer, json value) {
   spec[json::json_pointer(pointer)] = std::move(value);
   return spec;
-}
-
-AffectedResource deploymentEntry() {
-  AffectedResource entry;
-  entry.kind = "Deployment";
-  entry.namespace_name = "demo";
-  entry.name = "backend-service";
-  entry.uid = "deployment-uid";
-  entry.original = {{"replicas", 3}};
-  return entry;
 }
 
 bool hasOurFinalizer(const json& object) {
@@ -122,18 +116,10 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   void addNamespace(const std::string& name, bool allowed) {
-    json object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
-    if (allowed) {
-      object["metadata"]["annotations"] = {{std::string(v1alpha1::kAllowAnnotation), "true"}};
-    }
-    ASSERT_TRUE(kube_.create(resources::namespaces(), "", object).ok());
+    ASSERT_TRUE(kube_.create(resources::namespaces(), "", namespaceObject(name, allowed)).ok());
   }
   void create(const json& spec, const std::string& name = "exp") {
-    const json object = {{"apiVersion", "chaos.aftershock.dev/v1alpha1"},
-                         {"kind", "ChaosExperiment"},
-                         {"metadata", {{"name", name}, {"namespace", "demo"}, {"generation", 1}}},
-                         {"spec", spec}};
-    ASSERT_TRUE(kube_.create(chaosExperimentResource(), "demo", object).ok());
+    ASSERT_TRUE(kube_.create(chaosExperimentResource(), "demo", experimentObject(spec, name)).ok());
   }
   void patch(const json& patch, const std::string& name = "exp") {
     ASSERT_TRUE(
