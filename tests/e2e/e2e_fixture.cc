@@ -102,6 +102,8 @@ std::string E2eTest::installOnce() {
       "apply -k " + shellQuote(sourcePath("config/services")),
       "apply -f " + shellQuote(sourcePath("config/manager/namespace.yaml")) + " -f " +
           shellQuote(sourcePath("config/manager/control_config_map.yaml")),
+      // The operator's identity: its ServiceAccount and least-privilege rules.
+      "apply -k " + shellQuote(sourcePath("config/rbac")),
       "-n demo rollout status deployment/backend-service --timeout=60s",
       "-n demo rollout status deployment/client-service --timeout=60s",
   };
@@ -110,6 +112,9 @@ std::string E2eTest::installOnce() {
     const std::string output = kubectl(step, &exit_code);
     if (exit_code != 0) return "kubectl " + step + " failed:\n" + output;
   }
+  std::string error;
+  shared.operator_kubeconfig = writeOperatorKubeconfig(&error);
+  if (shared.operator_kubeconfig.empty()) return error;
   // The chaos cooldown guards a real backend against a burst of chaos calls; here one fault
   // follows another within seconds.
   shared.backend = std::make_unique<testing::RestartingService>(
@@ -118,6 +123,39 @@ std::string E2eTest::installOnce() {
       "client-service",
       std::vector<std::string>{"--backend-url=" + shared.backend->url(), "--log-level=warn"});
   return {};
+}
+
+std::string E2eTest::writeOperatorKubeconfig(std::string* error) {
+  const testing::LocalCluster& cluster = *world().cluster;
+  // stderr apart: these outputs go into the file as they are.
+  const auto read = [&](const std::string& arguments, std::string* value) {
+    int exit_code = 0;
+    *value = cluster.kubectl(arguments + " 2>/dev/null", &exit_code);
+    while (!value->empty() && (value->back() == '\n' || value->back() == ' ')) value->pop_back();
+    if (exit_code != 0 || value->empty()) *error = "kubectl " + arguments + " failed";
+    return exit_code == 0 && !value->empty();
+  };
+  std::string server, authority, token;
+  if (!read("config view --minify -o jsonpath='{.clusters[0].cluster.server}'", &server) ||
+      !read("config view --minify --raw "
+            "-o jsonpath='{.clusters[0].cluster.certificate-authority-data}'",
+            &authority) ||
+      !read("create token aftershock-operator -n aftershock-system --duration=4h", &token)) {
+    return {};
+  }
+  const std::string path = cluster.stateDir() + "/operator.kubeconfig";
+  std::ofstream out(path);
+  out << "apiVersion: v1\nkind: Config\n"
+      << "clusters:\n- name: local\n  cluster:\n    server: " << server
+      << "\n    certificate-authority-data: " << authority << "\n"
+      << "users:\n- name: aftershock-operator\n  user:\n    token: " << token << "\n"
+      << "contexts:\n- name: operator\n  context: {cluster: local, user: aftershock-operator}\n"
+      << "current-context: operator\n";
+  if (!out) {
+    *error = "cannot write " + path;
+    return {};
+  }
+  return path;
 }
 
 void E2eTest::SetUp() {
@@ -405,7 +443,7 @@ void E2eTest::startOperator() {
   operator_ = std::make_unique<testing::ChildProcess>(
       testing::binaryDir() + "/aftershock-operator",
       std::vector<std::string>{
-          "--kubeconfig=" + world().cluster->kubeconfig(), "--metrics-bind-address=127.0.0.1:0",
+          "--kubeconfig=" + world().operator_kubeconfig, "--metrics-bind-address=127.0.0.1:0",
           "--metrics-port-file=" + dir + "/metrics.port", "--health-probe-bind-address=127.0.0.1:0",
           "--health-port-file=" + dir + "/health.port", "--log-format=json", "--log-level=info"});
   int health_port = 0;

@@ -51,6 +51,9 @@ std::string sourcePath(const std::string& relative);
 // What the whole binary shares: started on first use, stopped at exit.
 struct World {
   testing::LocalCluster* cluster = nullptr;
+  // The operator's kubeconfig: a token of its ServiceAccount, so it has exactly config/rbac's
+  // rights and a permission the faults need but the ClusterRole lacks fails these tests.
+  std::string operator_kubeconfig;
   std::unique_ptr<testing::RestartingService> backend;
   std::unique_ptr<testing::ServiceProcess> client;
 };
@@ -131,6 +134,9 @@ class E2eTest : public ::testing::Test {
  private:
   // Brings up what every test shares; returns why it failed, or "" on success.
   static std::string installOnce();
+  // Writes a kubeconfig for the operator's ServiceAccount (a token from the TokenRequest API)
+  // into the cluster's state folder; returns its path, or "" with *error set.
+  static std::string writeOperatorKubeconfig(std::string* error);
   void cleanUp();
 
   std::unique_ptr<testing::ChildProcess> operator_;
