@@ -4,6 +4,12 @@ BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
+# A machine without kubectl gets one built at the control plane's version (cluster-binaries);
+# it is appended to PATH, so a kubectl the machine has always wins.
+include scripts/cluster/versions.env
+AFTERSHOCK_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/aftershock
+export PATH := $(PATH):$(AFTERSHOCK_CACHE)/bin/kubectl-$(KUBE_VERSION)
+
 .PHONY: all deps configure build test unit integration e2e bench demo demo-services asan format \
   clean cluster-up cluster-down cluster-binaries
 
@@ -37,7 +43,7 @@ integration: build cluster-binaries
 e2e: build cluster-binaries
 	@ctest --test-dir $(BUILD_DIR) -L e2e --output-on-failure
 
-bench: build
+bench: build cluster-binaries
 	@scripts/bench.sh $(BUILD_DIR) $(BENCH_GROUPS)
 
 # The operator end to end: a local control plane, the samples (through config/local), the results
@@ -70,6 +76,7 @@ cluster-up: deps
 # two cores), then a no-op. Done before the integration tests so the build is not timed as one.
 cluster-binaries: deps
 	@scripts/cluster/binaries.sh >/dev/null && scripts/cluster/binaries.sh --kwok-stages >/dev/null
+	@scripts/cluster/binaries.sh --kubectl >/dev/null
 
 cluster-down:
 	@if [ -f $(CLUSTER_RECORD) ]; then scripts/cluster/down.sh "$$(cat $(CLUSTER_RECORD))"; rm -f $(CLUSTER_RECORD); \

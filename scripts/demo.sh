@@ -29,6 +29,8 @@ fail() { echo "demo: $*" >&2; exit 1; }
 STARTED_AT=$(date +%s.%N)
 elapsed() { awk -v a="$STARTED_AT" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# A machine without kubectl uses the one make cluster-binaries built.
+command -v kubectl >/dev/null || PATH="$PATH:$("$ROOT/scripts/cluster/binaries.sh" --kubectl)"
 for tool in kubectl jq curl python3 awk column; do
   command -v "$tool" >/dev/null || fail "$tool is needed (make deps installs it)"
 done

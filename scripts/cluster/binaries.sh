@@ -2,7 +2,10 @@
 # Prints the folder holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 # kwok, building whatever is missing first. With --kwok-stages, prints instead the folder of
 # KWOK's stage definitions (how fake nodes become Ready and pods Running), taken from the
-# kwok module as published.
+# kwok module as published. With --kubectl, prints the folder of a kubectl: the machine's when
+# it has one on PATH, else one built once at the control plane's version (the Makefile appends
+# that folder to PATH, so a machine's own kubectl always wins). AFTERSHOCK_BUILD_KUBECTL=1
+# builds it even when the machine has one.
 #
 # KUBEBUILDER_ASSETS (the controller-runtime envtest convention) wins when it holds the
 # binaries. Otherwise they are built with Go from the module proxy into
@@ -45,30 +48,12 @@ if [[ "${1:-}" == "--kwok-stages" ]]; then
   exit 0
 fi
 
-if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && has_all "$KUBEBUILDER_ASSETS"; then
-  echo "$KUBEBUILDER_ASSETS"
-  exit 0
-fi
-
-out="$cache_root/bin/kube-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
-if has_all "$out"; then
-  echo "$out"
-  exit 0
-fi
-
-mkdir -p "$out" "$cache_root/src"
-exec 9>"$cache_root/build.lock"
-flock 9
-has_all "$out" && { echo "$out"; exit 0; }
-
-command -v go >/dev/null || { log "Go is needed to build the control plane once (apt install golang, or set KUBEBUILDER_ASSETS)"; exit 1; }
-
-export GOFLAGS=-mod=mod CGO_ENABLED=0
-started=$SECONDS
-
 # Kubernetes: a wrapper module that requires k8s.io/kubernetes and points each staging module
 # (which the main module's go.mod replaces with ./staging/...) at its published release.
-build_kubernetes() {
+# Builds the k8s.io/kubernetes/cmd/... packages named into folder $1.
+build_kubernetes_commands() {
+  local into=$1
+  shift
   local src="$cache_root/src/kubernetes-$KUBE_VERSION"
   mkdir -p "$src"
   local staging=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-go
@@ -97,10 +82,15 @@ build_kubernetes() {
     ldflags+=" -X $package.gitMinor=$minor -X $package.gitTreeState=clean"
     ldflags+=" -X $package.buildDate=1970-01-01T00:00:00Z"
   done
+  local packages=() command
+  for command in "$@"; do packages+=("k8s.io/kubernetes/cmd/$command"); done
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=$GO_TOOLCHAIN go build -trimpath \
+    -tags selinux,notest -ldflags "-s -w$ldflags" -o "$into/" "${packages[@]}")
+}
+
+build_kubernetes() {
   log "building Kubernetes $KUBE_VERSION (once; several minutes on 2 cores)"
-  (cd "$src" && GOTOOLCHAIN=$GO_TOOLCHAIN go build -trimpath -tags selinux,notest -ldflags "-s -w$ldflags" -o "$out/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler)
+  build_kubernetes_commands "$out" kube-apiserver kube-controller-manager kube-scheduler
 }
 
 # etcd: the server module's go.mod replaces its sibling modules with relative paths too.
@@ -129,6 +119,47 @@ build_kwok() {
   log "building kwok $KWOK_VERSION"
   GOBIN="$out" GOFLAGS= go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 }
+
+if [[ "${1:-}" == "--kubectl" ]]; then
+  if [[ -z "${AFTERSHOCK_BUILD_KUBECTL:-}" ]] && found=$(command -v kubectl); then
+    dirname "$found"
+    exit 0
+  fi
+  kubectl_dir="$cache_root/bin/kubectl-$KUBE_VERSION"
+  if [[ ! -x "$kubectl_dir/kubectl" ]]; then
+    mkdir -p "$kubectl_dir" "$cache_root/src"
+    exec 9>"$cache_root/build.lock"
+    flock 9
+    if [[ ! -x "$kubectl_dir/kubectl" ]]; then
+      command -v go >/dev/null || { log "Go is needed to build kubectl once (or install kubectl)"; exit 1; }
+      log "no kubectl on PATH: building kubectl $KUBE_VERSION (once)"
+      build_kubernetes_commands "$kubectl_dir" kubectl
+    fi
+  fi
+  echo "$kubectl_dir"
+  exit 0
+fi
+
+if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && has_all "$KUBEBUILDER_ASSETS"; then
+  echo "$KUBEBUILDER_ASSETS"
+  exit 0
+fi
+
+out="$cache_root/bin/kube-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
+if has_all "$out"; then
+  echo "$out"
+  exit 0
+fi
+
+mkdir -p "$out" "$cache_root/src"
+exec 9>"$cache_root/build.lock"
+flock 9
+has_all "$out" && { echo "$out"; exit 0; }
+
+command -v go >/dev/null || { log "Go is needed to build the control plane once (apt install golang, or set KUBEBUILDER_ASSETS)"; exit 1; }
+
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+started=$SECONDS
 
 [[ -x "$out/etcd" ]] || build_etcd
 [[ -x "$out/kwok" ]] || build_kwok

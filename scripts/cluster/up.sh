@@ -24,6 +24,8 @@ state=$(cd "$state" && pwd)
 
 bin=$("$here/binaries.sh")
 kwok_stages=$("$here/binaries.sh" --kwok-stages)
+# A machine without kubectl uses one built once at the control plane's version.
+command -v kubectl >/dev/null || PATH="$PATH:$("$here/binaries.sh" --kubectl)"
 for tool in openssl curl kubectl python3; do
   command -v "$tool" >/dev/null || fail "$tool is needed (make deps installs it)"
 done
