@@ -288,6 +288,16 @@ Result<std::vector<std::string>> plannedBackendUrls(
   return urls;
 }
 
+common::Status forEachPlannedBackend(const std::vector<v1alpha1::AffectedResource>& affected,
+                                     const std::function<common::Status(const std::string&)>& act) {
+  auto urls = plannedBackendUrls(affected);
+  if (!urls.ok()) return urls.error();
+  for (const std::string& url : *urls) {
+    if (common::Status done = act(url); !done.ok()) return done;
+  }
+  return {};
+}
+
 int stressDurationSeconds(const v1alpha1::ChaosExperiment& experiment) {
   const v1alpha1::StressSpec& stress = experiment.spec.fault.stress;
   if (stress.duration_seconds > 0) return stress.duration_seconds;

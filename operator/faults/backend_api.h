@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -134,6 +135,11 @@ common::Result<std::vector<const v1alpha1::AffectedResource*>> plannedBackends(
 // The URLs of plannedBackends(affected), with the same error.
 common::Result<std::vector<std::string>> plannedBackendUrls(
     const std::vector<v1alpha1::AffectedResource>& affected);
+
+// Calls `act` with each planned backend's URL in turn and stops at the first error: the loop
+// every backend fault's inject and rollback run.
+common::Status forEachPlannedBackend(const std::vector<v1alpha1::AffectedResource>& affected,
+                                     const std::function<common::Status(const std::string&)>& act);
 
 // How long a stress runs: spec.fault.stress.durationSeconds, or when that is 0 the
 // experiment's spec.duration rounded up to whole seconds (at least 1).

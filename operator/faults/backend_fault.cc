@@ -69,21 +69,17 @@ class BackendFault final : public Fault {
 
   Status inject(const FaultContext& context,
                 const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
     const BackendFaultSpec& spec = context.experiment.spec.fault.backend_fault;
     const FailurePatch failure = failurePatch(spec);
     const LatencyPatch latency = latencyPatch(spec);
     BackendApi api(context.http);
-    for (const std::string& url : *urls) {
+    return forEachPlannedBackend(affected, [&](const std::string& url) -> Status {
       if (!failure.empty()) {
         if (Status posted = api.postFailure(url, failure); !posted.ok()) return posted;
       }
-      if (!latency.empty()) {
-        if (Status posted = api.postLatency(url, latency); !posted.ok()) return posted;
-      }
-    }
-    return {};
+      if (!latency.empty()) return api.postLatency(url, latency);
+      return {};
+    });
   }
 
   Result<bool> verifyInjected(const FaultContext& context,

@@ -22,14 +22,10 @@ class LoadStressFault final : public Fault {
 
   Status inject(const FaultContext& context,
                 const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
     BackendApi api(context.http);
-    for (const std::string& url : *urls) {
-      Status started = acceptRunningLoad(api, url, kind_, start_(api, url, context));
-      if (!started.ok()) return started;
-    }
-    return {};
+    return forEachPlannedBackend(affected, [&](const std::string& url) {
+      return acceptRunningLoad(api, url, kind_, start_(api, url, context));
+    });
   }
 
   Result<bool> verifyInjected(const FaultContext& context,
@@ -42,13 +38,9 @@ class LoadStressFault final : public Fault {
 
   Status rollback(const FaultContext& context,
                   const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
     BackendApi api(context.http);
-    for (const std::string& url : *urls) {
-      if (Status stopped = api.stopLoad(url, kind_); !stopped.ok()) return stopped;
-    }
-    return {};
+    return forEachPlannedBackend(affected,
+                                 [&](const std::string& url) { return api.stopLoad(url, kind_); });
   }
 
   Result<bool> verifyRolledBack(const FaultContext& context,

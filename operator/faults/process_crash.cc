@@ -35,17 +35,14 @@ class ProcessCrashFault final : public SingleActFault {
 
   Status inject(const FaultContext& context,
                 const std::vector<AffectedResource>& affected) override {
-    auto urls = plannedBackendUrls(affected);
-    if (!urls.ok()) return urls.error();
     BackendApi api(context.http);
-    for (const std::string& url : *urls) {
+    return forEachPlannedBackend(affected, [&](const std::string& url) -> Status {
       Status crashed = api.crash(url);
-      if (crashed.ok()) continue;
-      if (!isDroppedConnection(crashed.error())) return crashed;
+      if (crashed.ok() || !isDroppedConnection(crashed.error())) return crashed;
       logger_.debug("crash request got no answer, as a crash gives none",
                     {{"url", url}, {"error", crashed.error().message}});
-    }
-    return {};
+      return {};
+    });
   }
 
   Result<bool> verifyInjected(const FaultContext&,

@@ -14,7 +14,8 @@ namespace aftershock::op {
 
 struct CheckResult {
   bool passed = false;
-  std::string error;  // why it failed, for a person: "status 503 (want 200)", "latency 812 ms > 500 ms"
+  std::string
+      error;  // why it failed, for a person: "status 503 (want 200)", "latency 812 ms > 500 ms"
 };
 
 // Thread-safety: check() may be called from any thread, concurrently.

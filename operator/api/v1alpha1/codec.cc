@@ -938,7 +938,8 @@ common::Status validateSpec(const ChaosExperimentSpec& spec) {
       checkDuration("spec.recovery.timeout", spec.recovery.timeout, seconds(1), kMaxLongDuration));
   AFTERSHOCK_RETURN_IF_ERROR(checkRange("spec.recovery.consecutiveSuccesses",
                                         spec.recovery.consecutive_successes, 1, 100));
-  AFTERSHOCK_RETURN_IF_ERROR(checkRange("spec.repeat.count", spec.repeat.count, 1, static_cast<int>(kMaxRuns)));
+  AFTERSHOCK_RETURN_IF_ERROR(
+      checkRange("spec.repeat.count", spec.repeat.count, 1, static_cast<int>(kMaxRuns)));
   AFTERSHOCK_RETURN_IF_ERROR(
       checkDuration("spec.repeat.cooldown", spec.repeat.cooldown, Duration(0), kMaxLongDuration));
   AFTERSHOCK_RETURN_IF_ERROR(
